@@ -184,24 +184,52 @@ class SnowflakeBronze:
         self.cur.execute(f"create table if not exists {SCHEMA}.{table} ({columns}, {LOADED_AT_COLUMN} TIMESTAMP_NTZ)")
 
     def load_file(self, table: str, staged: StagedFile, run_id: str) -> int:
+        """COPY the file into the table's landing table (load history skips repeats), then type it.
+
+        One transaction: the rows, the landing clean-up and Snowflake's load history commit together.
+        A landing table with one VARIANT column is plain Snowflake and also runs on fakesnow, whose
+        COPY cannot transform JSON columns.
+        """
+        landing = f"{SCHEMA}._landing__{table}"
+        if not self._table_exists(f"_landing__{table}"):
+            # Created only when missing: fakesnow clears a table's load history on any CREATE TABLE,
+            # even IF NOT EXISTS (real Snowflake keeps it); checking first is correct on both.
+            self.cur.execute(f"create table {landing} (v VARIANT)")
         loaded_at = utc_now()
+        folder, _, file = staged.name.rpartition("/")
         names = ", ".join(name for name, _, _ in BRONZE_COLUMNS)
         select = ", ".join(
-            f"$1:{name}" if snow == "VARIANT" else f"$1:{name}::{snow}" for name, _, snow in BRONZE_COLUMNS
+            f"v:{name}" if snow == "VARIANT" else f"v:{name}::{snow}" for name, _, snow in BRONZE_COLUMNS
         )
-        self.cur.execute(
-            f"copy into {SCHEMA}.{table} ({names}, {LOADED_AT_COLUMN}) from "
-            f"(select {select}, '{loaded_at.isoformat(sep=' ')}'::TIMESTAMP_NTZ "
-            f"from @{self.STAGE}/{staged.name}) file_format = (type = json)"
-        )
-        results = self.cur.fetchall()
-        rows = sum(int(r[3] or 0) for r in results if str(r[1]).upper() == "LOADED")
-        if any(str(r[1]).upper() == "LOADED" for r in results):
+        self.cur.execute("begin")
+        try:
             self.cur.execute(
-                f"insert into {SCHEMA}._load_history values (%s, %s, %s, %s, %s)",
-                (staged.name, table, rows, run_id, loaded_at),
+                f"copy into {landing} from @{self.STAGE}/{folder}/ files = ('{file}') file_format = (type = json)"
             )
+            self.cur.execute(
+                f"insert into {SCHEMA}.{table} ({names}, {LOADED_AT_COLUMN}) "
+                f"select {select}, %s::TIMESTAMP_NTZ from {landing}",
+                (loaded_at,),
+            )
+            rows = int(self.cur.rowcount or 0)
+            self.cur.execute(f"delete from {landing}")
+            if rows:
+                self.cur.execute(
+                    f"insert into {SCHEMA}._load_history values (%s, %s, %s, %s, %s)",
+                    (staged.name, table, rows, run_id, loaded_at),
+                )
+            self.cur.execute("commit")
+        except BaseException:
+            self.cur.execute("rollback")
+            raise
         return rows
+
+    def _table_exists(self, name: str) -> bool:
+        self.cur.execute(
+            "select 1 from information_schema.tables where table_schema = %s and table_name = %s",
+            (SCHEMA.upper(), name.upper()),
+        )
+        return self.cur.fetchone() is not None
 
     def record_audit(self, audit: LoadAudit) -> None:
         self.cur.execute(
