@@ -35,7 +35,8 @@ def run(seed: int, scale: float, reset: bool = False, advance_hours: float = 0, 
         logger.info(f"[{step}/{total_steps}] {message}")
 
     progress(
-        f"building the AcmeCloud world (seed {pinned.seed}, scale {pinned.scale}, clock {pinned.clock:%Y-%m-%d %H:%M} UTC)"
+        f"building the AcmeCloud world (seed {pinned.seed}, scale {pinned.scale}, "
+        f"clock {pinned.clock:%Y-%m-%d %H:%M} UTC)"
     )
     started = time.monotonic()
     world = world_store.build(pinned)
