@@ -1,0 +1,181 @@
+"""The ``/_sandbox`` admin API: clock, faults, stats, webhooks. No auth (local tool)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from stripe_sandbox.errors import StripeError
+from stripe_sandbox.routes import StripeJSON, sandbox
+from stripe_sandbox.settings import FAULT_FIELDS
+from stripe_sandbox.state import SandboxState
+from stripe_sandbox.store import ClockChange, count_visible
+
+_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86_400}
+
+
+def iso(epoch: int) -> str:
+    """``2024-01-31T00:00:00Z``."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_instant(value: Any) -> int:
+    """Epoch seconds from an int/float or an ISO 8601 string (naive means UTC)."""
+    if isinstance(value, int | float):
+        return int(value)
+    text = str(value).strip()
+    try:
+        return int(float(text))
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise StripeError(400, f"Invalid instant: {text}", param="to") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp())
+
+
+async def _arguments(request: Request) -> dict[str, Any]:
+    """Query parameters merged with a JSON object body (if any)."""
+    args: dict[str, Any] = dict(request.query_params)
+    raw = await request.body()
+    if raw.strip():
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError:
+            raise StripeError(400, "Body must be a JSON object") from None
+        if not isinstance(data, dict):
+            raise StripeError(400, "Body must be a JSON object")
+        args.update(data)
+    return args
+
+
+def clock_info(state: SandboxState) -> dict[str, Any]:
+    """The clock and where the world's changes end."""
+    store = state.store
+    return {
+        "clock": store.clock,
+        "clock_iso": iso(store.clock),
+        "anchor": store.anchor,
+        "anchor_iso": iso(store.anchor),
+        "world_end": store.world_end,
+        "world_end_iso": iso(store.world_end),
+        "visible": count_visible(store),
+    }
+
+
+def _moved(state: SandboxState, change: ClockChange) -> dict[str, Any]:
+    queued = state.webhooks.enqueue(change.new_events)
+    return {
+        **clock_info(state),
+        "previous": change.previous,
+        "versions_applied": change.versions_applied,
+        "new_events": len(change.new_events),
+        "webhooks_queued": queued,
+        "rebuilt": change.rebuilt,
+    }
+
+
+async def get_clock(request: Request) -> Response:
+    """``GET /_sandbox/clock``."""
+    return StripeJSON(clock_info(sandbox(request)))
+
+
+async def advance(request: Request) -> Response:
+    """``POST /_sandbox/advance?seconds=N`` (or ``minutes``/``hours``/``days``, or ``to=``)."""
+    state = sandbox(request)
+    args = await _arguments(request)
+    if "to" in args:
+        target = parse_instant(args["to"])
+        if target < state.store.clock:
+            raise StripeError(400, "advance cannot move the clock back; use POST /_sandbox/clock")
+    else:
+        seconds = 0.0
+        for unit, factor in _UNITS.items():
+            if unit in args:
+                try:
+                    seconds += float(args[unit]) * factor
+                except (TypeError, ValueError):
+                    raise StripeError(400, f"Invalid number: {args[unit]}", param=unit) from None
+        if seconds < 0:
+            raise StripeError(400, "advance takes a non-negative amount of time")
+        if not any(unit in args for unit in _UNITS):
+            raise StripeError(400, "Give one of seconds, minutes, hours, days or to", param="seconds")
+        target = state.store.clock + int(seconds)
+    return StripeJSON(_moved(state, state.store.set_clock(target)))
+
+
+async def set_clock(request: Request) -> Response:
+    """``POST /_sandbox/clock`` with ``to`` (epoch or ISO): any direction; back rebuilds."""
+    state = sandbox(request)
+    args = await _arguments(request)
+    if "to" not in args:
+        raise StripeError(400, "Missing required param: to.", param="to")
+    return StripeJSON(_moved(state, state.store.set_clock(parse_instant(args["to"]))))
+
+
+async def faults(request: Request) -> Response:
+    """``GET`` shows, ``POST`` (JSON with fault fields, or ``{"reset": true}``) changes faults."""
+    state = sandbox(request)
+    if request.method == "POST":
+        args = await _arguments(request)
+        base = state.initial_settings if args.pop("reset", False) else state.settings
+        unknown = sorted(set(args) - set(FAULT_FIELDS))
+        if unknown:
+            raise StripeError(400, f"Unknown fault setting(s): {', '.join(unknown)}")
+        try:
+            new = base.updated(args)
+            new.validate()
+        except (TypeError, ValueError) as exc:
+            raise StripeError(400, str(exc)) from None
+        state.faults.configure(new, reseed="seed" in args or base is state.initial_settings)
+        state.settings = new
+    return StripeJSON(state.settings.fault_dict())
+
+
+async def stats(request: Request) -> Response:
+    """``GET /_sandbox/stats``: request counts by path and status, achieved rates."""
+    state = sandbox(request)
+    return StripeJSON(state.stats.snapshot(state.settings.rate_limit_rps))
+
+
+async def reset_stats(request: Request) -> Response:
+    """``POST /_sandbox/reset-stats``."""
+    state = sandbox(request)
+    state.stats.reset()
+    return StripeJSON(state.stats.snapshot(state.settings.rate_limit_rps))
+
+
+async def webhooks(request: Request) -> Response:
+    """``GET`` delivery status; ``POST {"url": …, "secret": …}`` changes the endpoint."""
+    state = sandbox(request)
+    if request.method == "POST":
+        args = await _arguments(request)
+        state.webhooks.configure(args.get("url"), args.get("secret"))
+    return StripeJSON(state.webhooks.status())
+
+
+async def health(request: Request) -> Response:
+    """``GET /_sandbox/health``."""
+    return StripeJSON({"ok": True, **clock_info(sandbox(request))})
+
+
+def admin_routes() -> list[Route]:
+    """Routes of the admin API."""
+    return [
+        Route("/_sandbox/health", health, methods=["GET"]),
+        Route("/_sandbox/clock", get_clock, methods=["GET"]),
+        Route("/_sandbox/clock", set_clock, methods=["POST"]),
+        Route("/_sandbox/advance", advance, methods=["POST"]),
+        Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
+        Route("/_sandbox/stats", stats, methods=["GET"]),
+        Route("/_sandbox/reset-stats", reset_stats, methods=["POST"]),
+        Route("/_sandbox/webhooks", webhooks, methods=["GET", "POST"]),
+    ]
