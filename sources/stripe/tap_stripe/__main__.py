@@ -1,0 +1,5 @@
+"""``python -m tap_stripe`` runs the tap CLI."""
+
+from .tap import TapStripe
+
+TapStripe.cli()
