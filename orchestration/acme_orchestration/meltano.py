@@ -32,6 +32,10 @@ def meltano_env(run_id: str, extra: dict[str, str] | None = None) -> dict[str, s
         {
             "ACME_RUN_ID": run_id,
             "ACME_DATA_DIR": str(data_dir()),
+            # the data folder of this run wins over the paths in meltano.yml (env beats file in Meltano)
+            "TARGET_BRONZE_DUCKDB_PATH": str(data_dir() / "warehouse.duckdb"),
+            "TARGET_BRONZE_STAGE_URL": str(data_dir() / "stage"),
+            "MELTANO_STATE_BACKEND_URI": (data_dir() / "state").as_uri(),
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
             "MELTANO_DISABLE_TRACKING": "true",
             "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",

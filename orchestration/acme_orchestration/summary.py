@@ -35,7 +35,8 @@ def _has(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 def render(warehouse: Path, as_of: dt.datetime) -> str:
     """The summary as text."""
     lines: list[str] = []
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
+    # same configuration as dbt-duckdb's in-process connection (DuckDB refuses mixed ones)
+    with duckdb.connect(str(warehouse)) as conn:
         lines.append("Rows per layer and table")
         counts = table_counts(conn)
         for layer in LAYERS:
