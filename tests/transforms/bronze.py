@@ -121,7 +121,7 @@ def _by_stream(rows: Iterable[BronzeRow]) -> dict[str, list[BronzeRow]]:
     return grouped
 
 
-def load_duckdb(path: str, rows: Sequence[BronzeRow]) -> None:
+def load_duckdb(path: str, rows: Sequence[BronzeRow], batch_size: int = 500) -> None:
     """Create every bronze.stripe__* table in the DuckDB file at `path` and append `rows`."""
     import duckdb
 
@@ -130,12 +130,14 @@ def load_duckdb(path: str, rows: Sequence[BronzeRow]) -> None:
         con.execute("create schema if not exists bronze")
         for stream, stream_rows in _by_stream(rows).items():
             con.execute(_DUCKDB_DDL.format(stream=stream))
-            if stream_rows:
-                placeholders = ", ".join("?" for _ in _COLUMNS)
-                con.executemany(
-                    f"insert into bronze.stripe__{stream} ({', '.join(_COLUMNS)}) "
-                    f"values ({placeholders})",
-                    [r.values(i) for i, r in enumerate(stream_rows)],
+            row_sql = "(" + ", ".join("?" for _ in _COLUMNS) + ")"
+            for start in range(0, len(stream_rows), batch_size):
+                chunk = stream_rows[start : start + batch_size]
+                params = [v for i, r in enumerate(chunk, start=start) for v in r.values(i)]
+                con.execute(
+                    f"insert into bronze.stripe__{stream} ({', '.join(_COLUMNS)}) values "
+                    + ", ".join(row_sql for _ in chunk),
+                    params,
                 )
     finally:
         con.close()
@@ -171,8 +173,7 @@ def load_snowflake(conn: Any, rows: Sequence[BronzeRow], batch_size: int = 200) 
                     ]
                 )
             cur.execute(
-                f"insert into bronze.stripe__{stream} ({', '.join(_COLUMNS)}) "
-                + " union all ".join(selects),
+                f"insert into bronze.stripe__{stream} ({', '.join(_COLUMNS)}) " + " union all ".join(selects),
                 params,
             )
     cur.close()

@@ -49,9 +49,27 @@ def bronze_rows() -> list[BronzeRow]:
     add("subscription_items", si_a, "2025-01-10T06:00:00")
     add("subscription_items", si_a_pro, "2025-03-21T06:00:00")
     a_invoices = [
-        so.invoice("in_A1", "cus_A", "sub_A", [so.line("il_A1", "in_A1", "sub_A", "si_A", basic, 10000, "2025-01-10", "2025-02-10")], "2025-01-10"),
-        so.invoice("in_A2", "cus_A", "sub_A", [so.line("il_A2", "in_A2", "sub_A", "si_A", basic, 10000, "2025-02-10", "2025-03-10")], "2025-02-10"),
-        so.invoice("in_A3", "cus_A", "sub_A", [so.line("il_A3", "in_A3", "sub_A", "si_A", basic, 10000, "2025-03-10", "2025-04-10")], "2025-03-10"),
+        so.invoice(
+            "in_A1",
+            "cus_A",
+            "sub_A",
+            [so.line("il_A1", "in_A1", "sub_A", "si_A", basic, 10000, "2025-01-10", "2025-02-10")],
+            "2025-01-10",
+        ),
+        so.invoice(
+            "in_A2",
+            "cus_A",
+            "sub_A",
+            [so.line("il_A2", "in_A2", "sub_A", "si_A", basic, 10000, "2025-02-10", "2025-03-10")],
+            "2025-02-10",
+        ),
+        so.invoice(
+            "in_A3",
+            "cus_A",
+            "sub_A",
+            [so.line("il_A3", "in_A3", "sub_A", "si_A", basic, 10000, "2025-03-10", "2025-04-10")],
+            "2025-03-10",
+        ),
         # upgrade on Mar 20: proration lines only -> never counts; pro shows from the Apr 10 period
         so.invoice(
             "in_A3p",
@@ -75,8 +93,24 @@ def bronze_rows() -> list[BronzeRow]:
             "2025-04-10",
         ),
         # two coupons on May: 20000 - 3000 - 2000 = 15000
-        so.invoice("in_A5", "cus_A", "sub_A", [so.line("il_A5", "in_A5", "sub_A", "si_A", pro, 20000, "2025-05-10", "2025-06-10", discounts=[3000, 2000])], "2025-05-10"),
-        so.invoice("in_A6", "cus_A", "sub_A", [so.line("il_A6", "in_A6", "sub_A", "si_A", pro, 20000, "2025-06-10", "2025-07-10")], "2025-06-10"),
+        so.invoice(
+            "in_A5",
+            "cus_A",
+            "sub_A",
+            [
+                so.line(
+                    "il_A5", "in_A5", "sub_A", "si_A", pro, 20000, "2025-05-10", "2025-06-10", discounts=[3000, 2000]
+                )
+            ],
+            "2025-05-10",
+        ),
+        so.invoice(
+            "in_A6",
+            "cus_A",
+            "sub_A",
+            [so.line("il_A6", "in_A6", "sub_A", "si_A", pro, 20000, "2025-06-10", "2025-07-10")],
+            "2025-06-10",
+        ),
     ]
     for inv in a_invoices:
         add("invoices", inv, inv_extracted(inv))
@@ -95,12 +129,24 @@ def bronze_rows() -> list[BronzeRow]:
     add("subscriptions", sub_b1_canceled, "2025-03-16T06:00:00", file_name="stripe-subscriptions-b.jsonl", file_row=0)
     add("subscription_items", si_b1, "2025-01-05T06:00:00")
     add("subscription_items", so.tombstone("subscription_item", "si_B1"), "2025-03-16T06:00:00")
-    in_b1 = so.invoice("in_B1", "cus_B", "sub_B1", [so.line("il_B1", "in_B1", "sub_B1", "si_B1", yearly, 120000, "2025-01-05", "2026-01-05")], "2025-01-05")
+    in_b1 = so.invoice(
+        "in_B1",
+        "cus_B",
+        "sub_B1",
+        [so.line("il_B1", "in_B1", "sub_B1", "si_B1", yearly, 120000, "2025-01-05", "2026-01-05")],
+        "2025-01-05",
+    )
     si_b2 = so.subscription_item("si_B2", "sub_B2", biweekly, "2025-05-02")
     add("subscriptions", so.subscription("sub_B2", "cus_B", [si_b2], "2025-05-02"), "2025-05-02T06:00:00")
     add("subscription_items", si_b2, "2025-05-02T06:00:00")
     b2_invoices = [
-        so.invoice(f"in_B2_{d}", "cus_B", "sub_B2", [so.line(f"il_B2_{d}", f"in_B2_{d}", "sub_B2", "si_B2", biweekly, 1000, start, end)], start)
+        so.invoice(
+            f"in_B2_{d}",
+            "cus_B",
+            "sub_B2",
+            [so.line(f"il_B2_{d}", f"in_B2_{d}", "sub_B2", "si_B2", biweekly, 1000, start, end)],
+            start,
+        )
         for d, start, end in (
             ("0502", "2025-05-02", "2025-05-16"),
             ("0516", "2025-05-16", "2025-05-30"),
@@ -109,10 +155,24 @@ def bronze_rows() -> list[BronzeRow]:
         )
     ]
     b2_invoices.append(
-        so.invoice("in_B2_void", "cus_B", "sub_B2", [so.line("il_B2_void", "in_B2_void", "sub_B2", "si_B2", biweekly, 99999, "2025-06-14", "2025-06-28")], "2025-06-14", status="void")
+        so.invoice(
+            "in_B2_void",
+            "cus_B",
+            "sub_B2",
+            [so.line("il_B2_void", "in_B2_void", "sub_B2", "si_B2", biweekly, 99999, "2025-06-14", "2025-06-28")],
+            "2025-06-14",
+            status="void",
+        )
     )
     b2_invoices.append(
-        so.invoice("in_B2_draft", "cus_B", "sub_B2", [so.line("il_B2_draft", "in_B2_draft", "sub_B2", "si_B2", biweekly, 88888, "2025-06-15", "2025-06-29")], "2025-06-15", status="draft")
+        so.invoice(
+            "in_B2_draft",
+            "cus_B",
+            "sub_B2",
+            [so.line("il_B2_draft", "in_B2_draft", "sub_B2", "si_B2", biweekly, 88888, "2025-06-15", "2025-06-29")],
+            "2025-06-15",
+            status="draft",
+        )
     )
     for inv in [in_b1, *b2_invoices]:
         add("invoices", inv, inv_extracted(inv))
@@ -126,14 +186,22 @@ def bronze_rows() -> list[BronzeRow]:
     add("subscriptions", so.subscription("sub_C", "cus_C", [si_c], "2025-02-01"), "2025-02-01T06:00:00")
     add(
         "subscriptions",
-        so.subscription("sub_C", "cus_C", [si_c], "2025-02-01", status="canceled", ended_at="2025-04-20", canceled_at="2025-04-20"),
+        so.subscription(
+            "sub_C", "cus_C", [si_c], "2025-02-01", status="canceled", ended_at="2025-04-20", canceled_at="2025-04-20"
+        ),
         "2025-04-21T06:00:00",
     )
     add("subscription_items", si_c, "2025-02-01T06:00:00")
     for m in ("02", "03", "04"):
         inv = so.invoice(
-            f"in_C{m}", "cus_C", "sub_C",
-            [so.line(f"il_C{m}", f"in_C{m}", "sub_C", "si_C", basic, 5000, f"2025-{m}-01", f"2025-{int(m) + 1:02d}-01")],
+            f"in_C{m}",
+            "cus_C",
+            "sub_C",
+            [
+                so.line(
+                    f"il_C{m}", f"in_C{m}", "sub_C", "si_C", basic, 5000, f"2025-{m}-01", f"2025-{int(m) + 1:02d}-01"
+                )
+            ],
             f"2025-{m}-01",
         )
         add("invoices", inv, inv_extracted(inv))
@@ -145,34 +213,88 @@ def bronze_rows() -> list[BronzeRow]:
     si_d = so.subscription_item("si_D", "sub_D", daily_eur, "2025-05-20")
     add("subscriptions", so.subscription("sub_D", "cus_D", [si_d], "2025-05-20", currency="eur"), "2025-05-20T06:00:00")
     add("subscription_items", si_d, "2025-05-20T06:00:00")
-    in_d = so.invoice("in_D1", "cus_D", "sub_D", [so.line("il_D1", "in_D1", "sub_D", "si_D", daily_eur, 100, "2025-05-20", "2025-05-21", currency="eur")], "2025-05-20", currency="eur")
+    in_d = so.invoice(
+        "in_D1",
+        "cus_D",
+        "sub_D",
+        [so.line("il_D1", "in_D1", "sub_D", "si_D", daily_eur, 100, "2025-05-20", "2025-05-21", currency="eur")],
+        "2025-05-20",
+        currency="eur",
+    )
     add("invoices", in_d, inv_extracted(in_d))
     add("invoice_line_items", in_d["lines"]["data"][0], inv_extracted(in_d))
 
     # --- customer E: trialing, zero-amount invoice only -> never MRR > 0 -> no fct_mrr rows
     add("customers", so.customer("cus_E", "2025-06-01"), "2025-06-01T06:00:00")
     si_e = so.subscription_item("si_E", "sub_E", basic, "2025-06-01")
-    add("subscriptions", so.subscription("sub_E", "cus_E", [si_e], "2025-06-01", status="trialing"), "2025-06-01T06:00:00")
+    add(
+        "subscriptions",
+        so.subscription("sub_E", "cus_E", [si_e], "2025-06-01", status="trialing"),
+        "2025-06-01T06:00:00",
+    )
     add("subscription_items", si_e, "2025-06-01T06:00:00")
-    in_e = so.invoice("in_E1", "cus_E", "sub_E", [so.line("il_E1", "in_E1", "sub_E", "si_E", basic, 0, "2025-06-01", "2025-06-15")], "2025-06-01")
+    in_e = so.invoice(
+        "in_E1",
+        "cus_E",
+        "sub_E",
+        [so.line("il_E1", "in_E1", "sub_E", "si_E", basic, 0, "2025-06-01", "2025-06-15")],
+        "2025-06-01",
+    )
     add("invoices", in_e, inv_extracted(in_e))
     add("invoice_line_items", in_e["lines"]["data"][0], inv_extracted(in_e))
 
     # --- charges: retries share a payment intent
-    add("charges", so.charge("ch_1", "cus_A", "pi_A2", 10000, "2025-02-10T10:00:00", "failed", "card_declined", "Your card was declined."), "2025-02-10T12:00:00")
-    add("charges", so.charge("ch_2", "cus_A", "pi_A2", 10000, "2025-02-12T10:00:00", "failed", "insufficient_funds", "Your card has insufficient funds."), "2025-02-12T12:00:00")
-    add("charges", so.charge("ch_3", "cus_A", "pi_A2", 10000, "2025-02-14T10:00:00", "succeeded"), "2025-02-14T12:00:00")
-    add("charges", so.charge("ch_4", "cus_B", "pi_B2", 1000, "2025-06-13T10:00:00", "failed", "expired_card", "Your card has expired."), "2025-06-13T12:00:00")
+    add(
+        "charges",
+        so.charge(
+            "ch_1", "cus_A", "pi_A2", 10000, "2025-02-10T10:00:00", "failed", "card_declined", "Your card was declined."
+        ),
+        "2025-02-10T12:00:00",
+    )
+    add(
+        "charges",
+        so.charge(
+            "ch_2",
+            "cus_A",
+            "pi_A2",
+            10000,
+            "2025-02-12T10:00:00",
+            "failed",
+            "insufficient_funds",
+            "Your card has insufficient funds.",
+        ),
+        "2025-02-12T12:00:00",
+    )
+    add(
+        "charges", so.charge("ch_3", "cus_A", "pi_A2", 10000, "2025-02-14T10:00:00", "succeeded"), "2025-02-14T12:00:00"
+    )
+    add(
+        "charges",
+        so.charge(
+            "ch_4", "cus_B", "pi_B2", 1000, "2025-06-13T10:00:00", "failed", "expired_card", "Your card has expired."
+        ),
+        "2025-06-13T12:00:00",
+    )
     # created after AS_OF: not seen (and it would not recover ch_4 as of AS_OF anyway)
     add("charges", so.charge("ch_5", "cus_B", "pi_B2", 1000, "2025-06-20T10:00:00", "succeeded"), "2025-06-20T12:00:00")
     # pending, later failed: the latest version counts
     add("charges", so.charge("ch_6", "cus_C", "pi_C04", 5000, "2025-04-01T10:00:00", "pending"), "2025-04-01T11:00:00")
-    add("charges", so.charge("ch_6", "cus_C", "pi_C04", 5000, "2025-04-01T10:00:00", "failed", "card_declined", "Your card was declined."), "2025-04-02T11:00:00")
-    add("charges", so.charge("ch_7", "cus_A", "pi_A1", 10000, "2025-01-10T10:00:00", "succeeded"), "2025-01-10T12:00:00")
+    add(
+        "charges",
+        so.charge(
+            "ch_6", "cus_C", "pi_C04", 5000, "2025-04-01T10:00:00", "failed", "card_declined", "Your card was declined."
+        ),
+        "2025-04-02T11:00:00",
+    )
+    add(
+        "charges", so.charge("ch_7", "cus_A", "pi_A1", 10000, "2025-01-10T10:00:00", "succeeded"), "2025-01-10T12:00:00"
+    )
     add("refunds", so.refund("re_1", "ch_7", "pi_A1", 2000, "2025-01-20T10:00:00"), "2025-01-20T12:00:00")
     add("events", so.event("evt_1", "customer.created", cus_a, "2025-01-10T00:00:05"), "2025-01-10T06:00:00")
     add("events", so.event("evt_2", "invoice.paid", a_invoices[0], "2025-01-10T00:01:00"), "2025-01-10T06:00:00")
-    add("events", so.event("evt_2", "invoice.paid", a_invoices[0], "2025-01-10T00:01:00"), "2025-01-11T06:00:00")  # re-extracted
+    add(
+        "events", so.event("evt_2", "invoice.paid", a_invoices[0], "2025-01-10T00:01:00"), "2025-01-11T06:00:00"
+    )  # re-extracted
     return rows
 
 
@@ -196,15 +318,15 @@ EXPECTED_MRR: list[tuple[str, str, str, Decimal, Decimal, str]] = [
     ("cus_B", "2025-02-01", "usd", _d("100"), _d("100"), "unchanged"),
     ("cus_B", "2025-03-01", "usd", _d("0"), _d("100"), "churn"),  # ended 2025-03-15
     ("cus_B", "2025-04-01", "usd", _d("0"), _d("0"), "unchanged"),
-    ("cus_B", "2025-05-01", "usd", _d("21.666667"), _d("0"), "reactivation"),  # 10 * 52 / 12 / 2
-    ("cus_B", "2025-06-01", "usd", _d("21.666667"), _d("21.666667"), "unchanged"),  # void/draft ignored
+    ("cus_B", "2025-05-01", "usd", _d("21.67"), _d("0"), "reactivation"),  # 10 * 52 / 12 / 2
+    ("cus_B", "2025-06-01", "usd", _d("21.67"), _d("21.67"), "unchanged"),  # void/draft ignored
     ("cus_C", "2025-02-01", "usd", _d("50"), _d("0"), "new"),
     ("cus_C", "2025-03-01", "usd", _d("50"), _d("50"), "unchanged"),
     ("cus_C", "2025-04-01", "usd", _d("0"), _d("50"), "churn"),
     ("cus_C", "2025-05-01", "usd", _d("0"), _d("0"), "unchanged"),
     ("cus_C", "2025-06-01", "usd", _d("0"), _d("0"), "unchanged"),
-    ("cus_D", "2025-05-01", "eur", _d("30.416667"), _d("0"), "new"),  # 1 * 365 / 12
-    ("cus_D", "2025-06-01", "eur", _d("30.416667"), _d("30.416667"), "unchanged"),
+    ("cus_D", "2025-05-01", "eur", _d("30.42"), _d("0"), "new"),  # 1 * 365 / 12
+    ("cus_D", "2025-06-01", "eur", _d("30.42"), _d("30.42"), "unchanged"),
 ]
 
 # charge_id -> (customer, payment_intent, amount, attempt_number, failure_code, is_recovered, recovered_by)

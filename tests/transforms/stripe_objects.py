@@ -74,7 +74,9 @@ def price(
     }
 
 
-def subscription_item(si_id: str, sub_id: str, price_obj: dict[str, Any], created: str, quantity: int = 1) -> dict[str, Any]:
+def subscription_item(
+    si_id: str, sub_id: str, price_obj: dict[str, Any], created: str, quantity: int = 1
+) -> dict[str, Any]:
     return {
         "id": si_id,
         "object": "subscription_item",

@@ -1,0 +1,20 @@
+with latest as (
+    {{ stripe_latest_records(source('stripe', 'refunds')) }}
+),
+
+renamed as (
+    select
+        coalesce({{ json_get('latest._record', 'id') }}, latest._record_key) as refund_id,
+        {{ json_get('latest._record', 'charge') }} as charge_id,
+        {{ json_get('latest._record', 'payment_intent') }} as payment_intent_id,
+        {{ json_get('latest._record', 'status') }} as status,
+        {{ json_get('latest._record', 'reason') }} as reason,
+        lower({{ json_get('latest._record', 'currency') }}) as currency,
+        {{ json_get('latest._record', 'amount', 'integer') }} as amount,
+        {{ json_get('latest._record', 'metadata', 'json') }} as metadata,
+        {{ json_get_timestamp('latest._record', 'created') }} as created_at,
+        {{ bronze_lineage_columns('latest') }}
+    from latest
+)
+
+select * from renamed
