@@ -1,0 +1,1 @@
+"""Lambda code for the webhook receiver (deployed as a single file)."""
