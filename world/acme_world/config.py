@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 COMPANIES_AT_SCALE_1 = 20_000
@@ -27,6 +27,10 @@ class WorldConfig:
     `anchor` is "now" for the world: history runs `history_months` up to it and changes keep
     happening for `future_hours` after it. `None` means the current UTC time floored to the hour
     (resolved once, by :func:`acme_world.build_world`; pass an explicit anchor for reproducibility).
+
+    `health_score_after_hours` switches on a schema drift for tests: from `anchor` plus that many
+    hours (may be negative) Salesforce Accounts carry the new custom field `Health_Score__c`.
+    `None` (the default) means never; the rest of the world does not depend on it.
     """
 
     seed: int = 42
@@ -34,6 +38,7 @@ class WorldConfig:
     anchor: datetime | None = field(default=None)
     history_months: int = 24
     future_hours: int = 48
+    health_score_after_hours: int | None = None
 
     def __post_init__(self) -> None:
         if self.scale <= 0:
@@ -42,6 +47,11 @@ class WorldConfig:
             raise ValueError(f"history_months must be >= 1, got {self.history_months}")
         if self.future_hours < 0:
             raise ValueError(f"future_hours must be >= 0, got {self.future_hours}")
+        drift = self.health_score_after_hours
+        if drift is not None and not -24 * 28 * self.history_months < drift <= self.future_hours:
+            raise ValueError(
+                f"health_score_after_hours must fall inside the history or the future hours, got {drift}"
+            )
 
     @property
     def n_companies(self) -> int:
@@ -51,7 +61,7 @@ class WorldConfig:
     def resolved(self) -> WorldConfig:
         """This config with `anchor` resolved to an aware UTC datetime with whole seconds."""
         anchor = floor_to_hour(datetime.now(UTC)) if self.anchor is None else normalise_utc(self.anchor)
-        return WorldConfig(self.seed, self.scale, anchor, self.history_months, self.future_hours)
+        return replace(self, anchor=anchor)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-friendly view (anchor as ISO 8601)."""
@@ -61,4 +71,5 @@ class WorldConfig:
             "anchor": None if self.anchor is None else self.anchor.isoformat(),
             "history_months": self.history_months,
             "future_hours": self.future_hours,
+            "health_score_after_hours": self.health_score_after_hours,
         }

@@ -130,3 +130,34 @@ class Recorder:
     def events(self) -> list[Body]:
         """All events sorted by `created` (emission order within a second)."""
         return [event for _, _, event in sorted(self._events, key=lambda e: (e[0], e[1]))]
+
+
+class VersionLog:
+    """Append-only log of object versions without events (the Salesforce and Zendesk views).
+
+    Like :class:`Recorder`, two changes of one object in the same second are coalesced into one
+    version, so `(valid_from, id)` is unique and an object's versions are strictly increasing.
+    """
+
+    def __init__(self) -> None:
+        self._versions: list[ObjectVersion] = []
+        self._last: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def put(self, resource: str, object_id: str, at: int, body: Body) -> None:
+        """Record `body` as the state of `object_id` of `resource` from `at`."""
+        key = (resource, object_id)
+        version = ObjectVersion(resource, object_id, at, body)
+        last = self._last.get(key)
+        if last is not None:
+            last_at, index = last
+            if at < last_at:
+                raise ValueError(f"{object_id}: change at {at} before previous version {last_at}")
+            if at == last_at:
+                self._versions[index] = version
+                return
+        self._last[key] = (at, len(self._versions))
+        self._versions.append(version)
+
+    def versions(self) -> list[ObjectVersion]:
+        """All versions sorted by (valid_from, id)."""
+        return sorted(self._versions, key=lambda v: (v.valid_from, v.id))

@@ -1,7 +1,9 @@
 """Ground truth as of a time, computed from the views' internal records (never their JSON).
 
 Definitions are those of docs/contracts.md §2 (MRR) and §3 (failed payments); `owners` maps every
-view record to its true company (and, for customers, the person behind the email).
+view record to its true company (and the person behind it, where there is one); `customers` lists
+each true company's live customer-level records per system (for matching precision and recall);
+`open_escalations` lists the Zendesk tickets unsolved and escalated or urgent.
 
 MRR values are exact rational sums rounded once per customer-month to 0.01 (half up);
 `mrr_change` is the difference of the rounded values, so a customer's changes add up to its MRR.
@@ -10,13 +12,16 @@ MRR values are exact rational sums rounded once per customer-month to 0.01 (half
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from acme_world.core import Core
+from acme_world.salesforce.records import SfRecord
 from acme_world.stripe.ledger import InvoiceRec, Ledger, SubscriptionRec
 from acme_world.timeline import from_epoch, month_of, month_start_epoch, next_month
+from acme_world.zendesk.records import OrgPlan, TicketPlan, UserPlan
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -55,13 +60,40 @@ class FailedPaymentRow:
 
 @dataclass(frozen=True, slots=True)
 class OwnerRow:
-    """The true company (and person, where one is behind the record) of a view record."""
+    """The true company (and person, where one is behind the record) of a view record.
+
+    `company_id` is None only for AcmeCloud's own staff (Salesforce Users, Zendesk agents).
+    """
 
     system: str
     resource: str
     record_id: str
-    company_id: str
+    company_id: str | None
     person_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    """A true company and its live customer-level records in every system (ids sorted)."""
+
+    company_id: str
+    name: str
+    stripe_customer_ids: tuple[str, ...]
+    salesforce_account_ids: tuple[str, ...]
+    zendesk_organization_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenEscalationRow:
+    """A Zendesk ticket that is unsolved (new, open, pending, hold) and escalated or urgent."""
+
+    ticket_id: int
+    company_id: str
+    organization_id: int | None
+    status: str
+    priority: str
+    is_escalated: bool
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -72,6 +104,8 @@ class Truth:
     mrr: list[MrrRow]
     failed_payments: list[FailedPaymentRow]
     owners: list[OwnerRow]
+    customers: list[CustomerRow] = field(default_factory=list)
+    open_escalations: list[OpenEscalationRow] = field(default_factory=list)
 
 
 def monthly_factor(interval: str, interval_count: int) -> Fraction:
@@ -210,11 +244,110 @@ def stripe_owner_rows(ledger: Ledger, as_of: int) -> list[OwnerRow]:
     return rows
 
 
-def compute_truth(ledger: Ledger, as_of: int) -> Truth:
-    """All ground truth tables as of `as_of` (epoch seconds)."""
+def salesforce_owner_rows(records: dict[str, SfRecord], as_of: int) -> list[OwnerRow]:
+    """The true company (and person, for contacts) of every Salesforce record up to `as_of`."""
+    return [OwnerRow("salesforce", rec.resource, rec.id, rec.company_id, rec.person_id)
+            for rec in records.values() if rec.created <= as_of]
+
+
+def zendesk_owner_rows(organizations: list[OrgPlan], users: list[UserPlan],
+                       tickets: list[TicketPlan], as_of: int) -> list[OwnerRow]:
+    """The true company and person of every Zendesk object created up to `as_of`.
+
+    A ticket belongs to its requester, a comment to the ticket's company and its author.
+    """
+    rows = [OwnerRow("zendesk", "organization", str(org.id), org.company_id, None)
+            for org in organizations if org.created <= as_of]
+    rows += [OwnerRow("zendesk", "user", str(user.id), user.company_id, user.person_id)
+             for user in users if user.created <= as_of]
+    for ticket in tickets:
+        if ticket.created > as_of:
+            continue
+        rows.append(OwnerRow("zendesk", "ticket", str(ticket.id), ticket.company_id,
+                             ticket.requester.person_id))
+        for step in ticket.steps:
+            if step.at > as_of:
+                break
+            if step.comment is not None:
+                rows.append(OwnerRow("zendesk", "ticket_comment", str(step.comment.id),
+                                     ticket.company_id, step.comment.author.person_id))
+    return rows
+
+
+def customer_rows(core: Core, owners: list[OwnerRow], ledger: Ledger,
+                  records: dict[str, SfRecord], organizations: list[OrgPlan],
+                  as_of: int) -> list[CustomerRow]:
+    """One row per true company with any record up to `as_of` (deleted ones included).
+
+    The id lists hold the customer-level records that exist and are not deleted at `as_of`:
+    Stripe customers, Salesforce accounts (not in the recycle bin), Zendesk organizations.
+    """
+    ids: dict[str, tuple[list[str], list[str], list[str]]] = {
+        row.company_id: ([], [], []) for row in owners if row.company_id is not None}
+    for customer in ledger.customers.values():
+        if customer.created <= as_of and (customer.deleted_at is None
+                                          or customer.deleted_at > as_of):
+            ids[customer.company_id][0].append(customer.id)
+    for rec in records.values():
+        if (rec.resource == "Account" and rec.company_id is not None and rec.created <= as_of
+                and not rec.deleted_at(as_of)):
+            ids[rec.company_id][1].append(rec.id)
+    for org in organizations:
+        if org.live_at(as_of):
+            ids[org.company_id][2].append(str(org.id))
+    moment = from_epoch(as_of)
+    return [CustomerRow(company_id, core.company_by_id[company_id].name_at(moment),
+                        *(tuple(sorted(found)) for found in lists))
+            for company_id, lists in sorted(ids.items())]
+
+
+def open_escalation_rows(tickets: list[TicketPlan], as_of: int) -> list[OpenEscalationRow]:
+    """Tickets unsolved at `as_of` that carry the `escalated` tag or have priority urgent."""
+    rows = []
+    for ticket in tickets:
+        state = ticket.state_at(as_of)
+        if state is None or not ticket.open_escalation_at(as_of):
+            continue
+        status, priority, escalated = state
+        rows.append(OpenEscalationRow(ticket.id, ticket.company_id,
+                                      None if ticket.org is None else ticket.org.id, status,
+                                      priority, escalated, from_epoch(ticket.created)))
+    rows.sort(key=lambda r: r.ticket_id)
+    return rows
+
+
+@dataclass(frozen=True)
+class Views:
+    """What the ground truth reads besides the Stripe ledger (internal records, never JSON)."""
+
+    core: Core
+    salesforce: dict[str, SfRecord]
+    zendesk_organizations: list[OrgPlan]
+    zendesk_users: list[UserPlan]
+    zendesk_tickets: list[TicketPlan]
+
+
+def compute_truth(ledger: Ledger, as_of: int, views: Views | None = None) -> Truth:
+    """All ground truth tables as of `as_of` (epoch seconds).
+
+    Without `views` only the Stripe tables are computed (customers and escalations stay empty).
+    """
+    owners = stripe_owner_rows(ledger, as_of)
+    customers: list[CustomerRow] = []
+    escalations: list[OpenEscalationRow] = []
+    if views is not None:
+        owners += salesforce_owner_rows(views.salesforce, as_of)
+        owners += zendesk_owner_rows(views.zendesk_organizations, views.zendesk_users,
+                                     views.zendesk_tickets, as_of)
+        owners.sort(key=lambda r: (r.system, r.resource, r.record_id))
+        customers = customer_rows(views.core, owners, ledger, views.salesforce,
+                                  views.zendesk_organizations, as_of)
+        escalations = open_escalation_rows(views.zendesk_tickets, as_of)
     return Truth(
         as_of=from_epoch(as_of),
         mrr=mrr_rows(ledger, as_of),
         failed_payments=failed_payment_rows(ledger, as_of),
-        owners=stripe_owner_rows(ledger, as_of),
+        owners=owners,
+        customers=customers,
+        open_escalations=escalations,
     )

@@ -10,19 +10,31 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from acme_world.truth import FailedPaymentRow, MrrRow, OwnerRow, Truth
+from acme_world.truth import (
+    CustomerRow,
+    FailedPaymentRow,
+    MrrRow,
+    OpenEscalationRow,
+    OwnerRow,
+    Truth,
+)
 
 FILES: dict[str, type] = {
     "mrr.csv": MrrRow,
     "failed_payments.csv": FailedPaymentRow,
     "owners.csv": OwnerRow,
+    "customers.csv": CustomerRow,
+    "open_escalations.csv": OpenEscalationRow,
 }
 
 
 def format_value(value: Any) -> str:
-    """CSV text of a truth value: ISO dates/times (UTC, `Z`), `true`/`false`, empty for None."""
+    """CSV text of a truth value: ISO dates/times (UTC, `Z`), `true`/`false`, empty for None,
+    id lists joined with `|`."""
     if value is None:
         return ""
+    if isinstance(value, tuple):
+        return "|".join(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
@@ -46,12 +58,14 @@ def _write_csv(path: Path, row_type: type, rows: list[Any]) -> None:
 def write_truth_files(
     directory: Path, truth: Truth, config: dict[str, object], counts: dict[str, Any]
 ) -> list[Path]:
-    """Write mrr.csv, failed_payments.csv, owners.csv and manifest.json into `directory`."""
+    """Write the truth CSV files (:data:`FILES`) and manifest.json into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
     tables: dict[str, list[Any]] = {
         "mrr.csv": truth.mrr,
         "failed_payments.csv": truth.failed_payments,
         "owners.csv": truth.owners,
+        "customers.csv": truth.customers,
+        "open_escalations.csv": truth.open_escalations,
     }
     paths = []
     for name, row_type in FILES.items():
@@ -63,7 +77,8 @@ def write_truth_files(
         "config": config,
         "as_of": format_value(truth.as_of),
         "counts": {**counts, "truth": {name: len(rows) for name, rows in tables.items()}},
-        "definitions": "docs/contracts.md sections 2 (MRR) and 3 (failed payments)",
+        "definitions": "docs/contracts.md sections 2 (MRR) and 3 (failed payments); "
+                       "world/README.md (owners, customers, open escalations)",
         "files": list(FILES),
     }
     manifest_path = directory / "manifest.json"

@@ -1,32 +1,81 @@
-"""Same config => byte-identical world; runtime is reported, not asserted."""
+"""Same config => byte-identical world; build times are budgeted generously and reported."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from acme_world import World, WorldConfig, build_world
+from acme_world.model import ObjectVersion
+
+TRUTH_FILES = ("mrr.csv", "failed_payments.csv", "owners.csv", "customers.csv",
+               "open_escalations.csv", "manifest.json")
+
+
+def _versions(versions: list[ObjectVersion]) -> list[list[object]]:
+    return [[v.resource, v.id, v.valid_from, v.body] for v in versions]
 
 
 def _dump(world: World) -> str:
-    versions = [[v.resource, v.id, v.valid_from, v.body] for v in world.stripe.versions]
-    return json.dumps({"versions": versions, "events": world.stripe.events}, sort_keys=True)
+    return json.dumps({"versions": _versions(world.stripe.versions), "events": world.stripe.events},
+                      sort_keys=True)
+
+
+def _dump_views(world: World) -> str:
+    return json.dumps({"salesforce": _versions(world.salesforce.versions),
+                       "zendesk": _versions(world.zendesk.versions)}, sort_keys=True)
 
 
 def test_same_config_same_world(world: World, tmp_path: Path) -> None:
     started = time.perf_counter()
     again = build_world(world.config)
     print(f"\nscale 0.01 build: {time.perf_counter() - started:.2f}s, "
-          f"{len(again.stripe.versions)} versions, {len(again.stripe.events)} events")
+          f"{len(again.stripe.versions)} Stripe versions, {len(again.stripe.events)} events, "
+          f"{len(again.salesforce.versions)} Salesforce and "
+          f"{len(again.zendesk.versions)} Zendesk versions")
     assert _dump(again) == _dump(world)
+    assert _dump_views(again) == _dump_views(world)
     assert again.core.companies == world.core.companies
     assert again.core.people == world.core.people
     world.write_truth(tmp_path / "a")
     again.write_truth(tmp_path / "b")
-    for name in ("mrr.csv", "failed_payments.csv", "owners.csv", "manifest.json"):
+    for name in TRUTH_FILES:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_schema_drift_switch_changes_only_salesforce_accounts(world: World) -> None:
+    drifted = build_world(dataclasses.replace(world.config, health_score_after_hours=6))
+    assert _dump(drifted) == _dump(world)
+    assert json.dumps(_versions(drifted.zendesk.versions)) == json.dumps(
+        _versions(world.zendesk.versions))
+    others = [v for v in world.salesforce.versions if v.resource != "Account"]
+    assert _versions([v for v in drifted.salesforce.versions if v.resource != "Account"]) == \
+        _versions(others)
+    assert drifted.truth().owners == world.truth().owners
+
+
+def test_scale_001_builds_fast(world: World) -> None:
+    started = time.perf_counter()
+    build_world(world.config)
+    elapsed = time.perf_counter() - started
+    print(f"\nscale 0.01 build: {elapsed:.2f}s")
+    assert elapsed < 10, "a scale-0.01 world should build in about a second"
+
+
+@pytest.mark.skipif(not os.environ.get("ACME_WORLD_PERF"), reason="set ACME_WORLD_PERF=1 to run")
+def test_scale_01_builds_well_under_a_minute() -> None:
+    started = time.perf_counter()
+    world = build_world(WorldConfig(seed=42, scale=0.1, anchor=datetime(2025, 6, 1, tzinfo=UTC)))
+    built = time.perf_counter() - started
+    world.truth()
+    total = time.perf_counter() - started
+    print(f"\nscale 0.1: build {built:.1f}s, with truth {total:.1f}s; {world.counts()}")
+    assert total < 45
 
 
 def test_different_seed_different_world(world: World, other_world: World) -> None:

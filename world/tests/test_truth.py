@@ -220,7 +220,7 @@ def test_catalogue_and_customers_cover_the_cases(world: World, other_world: Worl
 
 def test_owners(world: World) -> None:
     truth = world.truth()
-    owners = {(r.resource, r.record_id): r for r in truth.owners}
+    owners = {(r.resource, r.record_id): r for r in truth.owners if r.system == "stripe"}
     companies = world.core.company_by_id
     people = {p.id: p for p in world.core.people}
     for version in world.stripe.versions_between(-1, world.timeline.anchor):
@@ -231,7 +231,7 @@ def test_owners(world: World) -> None:
         assert row.company_id in companies
         if row.person_id is not None:
             assert people[row.person_id].company_id == row.company_id
-    customers = [r for r in truth.owners if r.resource == "customer"]
+    customers = [r for r in truth.owners if r.system == "stripe" and r.resource == "customer"]
     assert any(r.person_id is None for r in customers)
     assert any(r.person_id is not None for r in customers)
     # metadata is usually, but not always, right: truth does not depend on it
@@ -254,7 +254,8 @@ def test_as_of_limits(world: World) -> None:
 def test_write_truth(world: World, tmp_path: Path) -> None:
     paths = world.write_truth(tmp_path, world.anchor)
     assert sorted(p.name for p in paths) == [
-        "failed_payments.csv", "manifest.json", "mrr.csv", "owners.csv"]
+        "customers.csv", "failed_payments.csv", "manifest.json", "mrr.csv",
+        "open_escalations.csv", "owners.csv"]
     with (tmp_path / "mrr.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["stripe_customer_id", "company_id", "month", "currency", "mrr",
