@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import fakesnow
-import pytest
 import snowflake.connector
 from target_bronze.loader import BronzeLoader
 from target_bronze.settings import open_stage, open_warehouse
-
-
-@pytest.fixture(scope="module")
-def fakesnow_server() -> Iterator[dict[str, Any]]:
-    with fakesnow.server() as connect_args:
-        yield connect_args
 
 
 def _config(server: dict[str, Any], stage_dir: Path) -> dict[str, Any]:

@@ -6,12 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_DIR = REPO_ROOT / "transforms"
@@ -79,9 +77,4 @@ def assert_ok(result: DbtResult) -> None:
     assert result.returncode == 0, f"dbt failed: {result.failures()}\n{result.stdout[-6000:]}"
 
 
-@pytest.fixture(scope="session")
-def fakesnow_server() -> Iterator[dict[str, Any]]:
-    """A fakesnow server on a free loopback port, shared by the session (in-memory databases)."""
-    fakesnow = pytest.importorskip("fakesnow")
-    with fakesnow.server() as kwargs:
-        yield kwargs
+# `fakesnow_server` (one fakesnow server per test session) lives in the repo's root conftest.py.
