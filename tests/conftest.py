@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,9 +52,9 @@ def run_main(data_dir: Path, *args: str, timeout: int = 1200) -> PipelineRun:
 
 
 @pytest.fixture(scope="session")
-def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineRun]:
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     """The main job, run once from an empty data folder."""
     run = run_main(tmp_path_factory.mktemp("pipeline"))
     if run.returncode != 0:
         pytest.fail(f"acme main failed ({run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-8000:]}")
-    yield run
+    return run

@@ -234,8 +234,7 @@ def test_a_new_source_appears_without_code_changes(
 
 
 def test_real_repo_sources_are_deployed(build: Callable[[PlatformSettings], BuiltStack]) -> None:
-    if not list(REPO_SOURCES.glob("*/meltano.yml")):
-        pytest.skip(f"no meltano.yml under {REPO_SOURCES} yet")
+    assert list(REPO_SOURCES.glob("*/meltano.yml")), f"no meltano.yml under {REPO_SOURCES}"
     stack = build(prod_settings(REPO_SOURCES))
     assert_each_source_deployed(stack)
 

@@ -54,7 +54,8 @@ def test_fct_mrr_equals_ground_truth_for_every_customer_month(pipeline_run: Pipe
         for k in truth.keys() & model.keys()
         if truth[k][0::2] != model[k][0::2] or abs(truth[k][1] - model[k][1]) > Decimal("0.01")
     )
-    assert not missing and not extra, f"missing {missing}, extra {extra}"
+    assert not missing, f"customer-months missing from fct_mrr: {missing}"
+    assert not extra, f"customer-months in fct_mrr but not in the truth: {extra}"
     assert not wrong, [(k, truth[k], model[k]) for k in wrong[:5]]
 
 

@@ -3,6 +3,10 @@
 Writes Stripe objects into `bronze.stripe__<stream>` tables exactly as target-bronze lays them out:
 DuckDB (JSON `_record`) or Snowflake via fakesnow (VARIANT `_record` through PARSE_JSON). It is a
 stand-in until the integration test runs the real tap and loader; keep it small.
+
+It also creates target-bronze's bookkeeping tables (`bronze._load_history`, `_load_audit`,
+`_schema_history`, same columns as loader/target_bronze/warehouse.py), empty unless `audits` /
+`schemas` are given: models read them, and target-bronze always creates them.
 """
 
 from __future__ import annotations
@@ -73,6 +77,88 @@ create table if not exists bronze.stripe__{stream} (
 """
 
 
+# target-bronze's bookkeeping tables (loader/target_bronze/warehouse.py), same DDL on both warehouses
+_BOOKKEEPING_DDL = (
+    "create table if not exists bronze._load_history "
+    "(file_name varchar, table_name varchar, row_count bigint, run_id varchar, loaded_at timestamp)",
+    "create table if not exists bronze._load_audit "
+    "(run_id varchar, source varchar, stream varchar, sync_mode varchar, table_version bigint, "
+    "records bigint, files bigint, rows_loaded bigint, started_at timestamp, finished_at timestamp, "
+    "status varchar)",
+    "create table if not exists bronze._schema_history "
+    "(source varchar, stream varchar, schema_hash varchar, properties varchar, run_id varchar, "
+    "first_seen_at timestamp)",
+)
+
+
+@dataclass
+class LoadAudit:
+    """One `bronze._load_audit` row: what target-bronze writes when a stream finished loading."""
+
+    run_id: str
+    stream: str
+    started_at: datetime
+    sync_mode: str = "full"
+    finished_at: datetime | None = None
+    status: str = "succeeded"
+    records: int = 0
+    source: str = "stripe"
+    table_version: int | None = None
+
+    def values(self) -> tuple[Any, ...]:
+        started = _naive_utc(self.started_at)
+        finished = _naive_utc(self.finished_at) if self.finished_at else started
+        version = self.table_version
+        if version is None and self.sync_mode == "full":
+            version = int(started.replace(tzinfo=UTC).timestamp())
+        return (
+            self.run_id,
+            self.source,
+            self.stream,
+            self.sync_mode,
+            version,
+            self.records,
+            1 if self.records else 0,
+            self.records,
+            started.isoformat(sep=" "),
+            finished.isoformat(sep=" "),
+            self.status,
+        )
+
+
+@dataclass
+class SchemaVersion:
+    """One `bronze._schema_history` row (properties: the schema's property names)."""
+
+    stream: str
+    schema_hash: str
+    properties: Sequence[str]
+    first_seen_at: datetime
+    run_id: str = "run-0001"
+    source: str = "stripe"
+
+    def values(self) -> tuple[Any, ...]:
+        return (
+            self.source,
+            self.stream,
+            self.schema_hash,
+            json.dumps(sorted(self.properties)),  # as target-bronze writes it
+            self.run_id,
+            _naive_utc(self.first_seen_at).isoformat(sep=" "),
+        )
+
+
+def _insert_bookkeeping(
+    execute: Any, placeholder: str, audits: Sequence[LoadAudit], schemas: Sequence[SchemaVersion]
+) -> None:
+    for ddl in _BOOKKEEPING_DDL:
+        execute(ddl)
+    for table, items in (("_load_audit", audits), ("_schema_history", schemas)):
+        for item in items:
+            values = item.values()
+            execute(f"insert into bronze.{table} values ({', '.join(placeholder for _ in values)})", values)
+
+
 def _naive_utc(value: datetime) -> datetime:
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
@@ -121,13 +207,21 @@ def _by_stream(rows: Iterable[BronzeRow]) -> dict[str, list[BronzeRow]]:
     return grouped
 
 
-def load_duckdb(path: str, rows: Sequence[BronzeRow], batch_size: int = 500) -> None:
-    """Create every bronze.stripe__* table in the DuckDB file at `path` and append `rows`."""
+def load_duckdb(
+    path: str,
+    rows: Sequence[BronzeRow],
+    batch_size: int = 500,
+    audits: Sequence[LoadAudit] = (),
+    schemas: Sequence[SchemaVersion] = (),
+) -> None:
+    """Create every bronze.stripe__* table (and the bookkeeping tables) in the DuckDB file at `path`
+    and append `rows` (and `audits` / `schemas`)."""
     import duckdb
 
     con = duckdb.connect(path)
     try:
         con.execute("create schema if not exists bronze")
+        _insert_bookkeeping(con.execute, "?", audits, schemas)
         for stream, stream_rows in _by_stream(rows).items():
             con.execute(_DUCKDB_DDL.format(stream=stream))
             row_sql = "(" + ", ".join("?" for _ in _COLUMNS) + ")"
@@ -143,13 +237,20 @@ def load_duckdb(path: str, rows: Sequence[BronzeRow], batch_size: int = 500) -> 
         con.close()
 
 
-def load_snowflake(conn: Any, rows: Sequence[BronzeRow], batch_size: int = 200) -> None:
+def load_snowflake(
+    conn: Any,
+    rows: Sequence[BronzeRow],
+    batch_size: int = 200,
+    audits: Sequence[LoadAudit] = (),
+    schemas: Sequence[SchemaVersion] = (),
+) -> None:
     """Same as load_duckdb through a Snowflake DB-API connection (a fakesnow server in the tests).
 
     `_record` is VARIANT, filled with PARSE_JSON as target-bronze does on Snowflake.
     """
     cur = conn.cursor()
     cur.execute("create schema if not exists bronze")
+    _insert_bookkeeping(cur.execute, "%s", audits, schemas)
     for stream, stream_rows in _by_stream(rows).items():
         cur.execute(_SNOWFLAKE_DDL.format(stream=stream))
         for start in range(0, len(stream_rows), batch_size):

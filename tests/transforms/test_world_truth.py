@@ -19,16 +19,12 @@ from .bronze import load_duckdb
 from .conftest import assert_ok, run_dbt
 from .world_bronze import world_bronze_rows
 
-acme_world = pytest.importorskip("acme_world")
-
 ANCHOR = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 
 
 def _build_world() -> Any:
-    try:
-        from acme_world import WorldConfig, build_world
-    except ImportError:  # pragma: no cover - the world package is a workspace member
-        pytest.skip("acme_world has no build_world")
+    from acme_world import WorldConfig, build_world
+
     return build_world(WorldConfig(seed=42, scale=0.01, anchor=ANCHOR, history_months=24, future_hours=48))
 
 

@@ -18,8 +18,7 @@ PREFIXES = {"customer": "cus_", "product": "prod_", "price": "price_", "subscrip
 
 @pytest.fixture(scope="module")
 def reference() -> dict[str, Any]:
-    if not FIXTURES.exists():
-        pytest.skip(f"Stripe reference fixtures not found at {FIXTURES}")
+    assert FIXTURES.exists(), f"Stripe reference fixtures (shared/) not found at {FIXTURES}"
     resources: dict[str, Any] = json.loads(FIXTURES.read_text())["resources"]
     return resources
 

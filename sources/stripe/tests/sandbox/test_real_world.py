@@ -6,14 +6,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import acme_world
 import pytest
 import requests
 from stripe_sandbox import SandboxSettings, run_in_thread
 from stripe_sandbox.store import RESOURCES
 
 from .conftest import Client
-
-acme_world = pytest.importorskip("acme_world")
 
 ANCHOR = datetime(2025, 6, 1, tzinfo=UTC)
 
