@@ -65,7 +65,11 @@ class BronzeLoader:
         """Load stage files of ``stream`` that an earlier, interrupted run left unloaded."""
         table = self.table(stream)
         loaded = 0
-        for staged in self.stage.list(f"{self.source}/{stream}/"):
+        staged_files = self.stage.list(f"{self.source}/{stream}/")
+        done = self.warehouse.loaded_files(table) if staged_files else set()
+        for staged in staged_files:
+            if staged.name in done:
+                continue  # loaded before (load_file would skip it too, one query per file)
             rows = self.warehouse.load_file(table, staged, self.run_id)
             if rows:
                 logger.info(

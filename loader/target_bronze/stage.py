@@ -10,6 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+#: gzip level of stage files: level 3 compresses about four times faster than gzip's default 9
+#: for about a quarter more bytes; the rows read back are the same.
+GZIP_LEVEL = 3
+#: Lines handed to the compressor at once.
+_CHUNK_LINES = 1000
+
 
 @dataclass(frozen=True)
 class StagedFile:
@@ -43,10 +49,15 @@ class Stage:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".gz")
             try:
-                with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as out:
+                with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL) as out:
+                    chunk: list[str] = []
                     for line in lines:
-                        out.write(line)
-                        out.write("\n")
+                        chunk.append(line)
+                        if len(chunk) >= _CHUNK_LINES:
+                            out.write(("\n".join(chunk) + "\n").encode("utf-8"))
+                            chunk.clear()
+                    if chunk:
+                        out.write(("\n".join(chunk) + "\n").encode("utf-8"))
                 os.replace(tmp, target)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -54,7 +65,7 @@ class Stage:
             return StagedFile(name=name, url=target.as_uri())
         import boto3  # production only
 
-        body = gzip.compress(("\n".join(lines) + "\n").encode("utf-8"))
+        body = gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), compresslevel=GZIP_LEVEL)
         key = f"{self.prefix}/{name}" if self.prefix else name
         boto3.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body)
         return StagedFile(name=name, url=f"s3://{self.bucket}/{key}")

@@ -7,6 +7,8 @@ import logging
 from typing import Any
 
 from singer_sdk import typing as th
+from singer_sdk.helpers._compat import date_fromisoformat, datetime_fromisoformat, time_fromisoformat
+from singer_sdk.helpers._typing import get_datelike_property_type, handle_invalid_timestamp_in_record
 from singer_sdk.sinks import BatchSink
 from singer_sdk.target_base import Target
 
@@ -26,11 +28,16 @@ class BronzeSink(BatchSink):
         super().__init__(target, stream_name, schema, key_properties)
         self.target = target
         self.sync_mode = "delta"
+        #: A full snapshot counts as complete only once the tap's closing ACTIVATE_VERSION arrived:
+        #: a tap that dies mid-stream leaves an `incomplete` audit row, which silver never reads
+        #: as a snapshot (it would otherwise infer every unread record as deleted).
+        self.snapshot_closed = False
         self.table_version: int | None = None
         self.records = 0
         self.files = 0
         self.rows_loaded = 0
         self.started_at = utc_now()
+        self._datelike: tuple[dict, dict[str, str]] | None = None
         stream = self.bronze_stream
         self.target.loader.table(stream)
         if self.target.warehouse.record_schema(self.target.loader.source, stream, schema, self.target.loader.run_id):
@@ -57,10 +64,63 @@ class BronzeSink(BatchSink):
         """Bronze keeps whatever the source sent; contracts are checked downstream."""
         return None
 
+    def _datelike_properties(self, schema: dict) -> dict[str, str]:
+        """Date-like top-level properties of ``schema`` and their format, worked out once."""
+        if self._datelike is None or self._datelike[0] is not schema:
+            found = {}
+            for key, property_schema in schema["properties"].items():
+                if datelike_type := get_datelike_property_type(property_schema):
+                    found[key] = datelike_type
+            self._datelike = (schema, found)
+        return self._datelike[1]
+
+    def _parse_timestamps_in_record(self, record: dict, schema: dict, treatment: Any) -> None:
+        """singer-sdk's timestamp parsing, the same result without re-reading the schema per record.
+
+        singer-sdk asks every property's schema whether it is date-like for every record; the
+        answers do not change within a sink (a new schema gets a new sink), so they are kept.
+        """
+        datelike = self._datelike_properties(schema)
+        properties = schema["properties"]
+        additional_properties = schema.get("additionalProperties", False)
+        for key, value in record.items():
+            if key not in properties:
+                if value is not None and not additional_properties and key not in self._warned_missing_fields:
+                    self.logger.warning("No schema for record field '%s'", key)
+                    self._warned_missing_fields.add(key)
+                continue
+            datelike_type = datelike.get(key)
+            if datelike_type is None:
+                continue
+            date_val = value
+            try:
+                if value is not None:
+                    if datelike_type == "time":
+                        date_val = time_fromisoformat(date_val)
+                    elif datelike_type == "date":
+                        date_val = date_fromisoformat(date_val)
+                    else:
+                        date_val = datetime_fromisoformat(date_val)
+            except ValueError as ex:
+                date_val = handle_invalid_timestamp_in_record(
+                    record, [key], date_val, datelike_type, ex, treatment, self.logger
+                )
+            record[key] = date_val
+
     def activate_version(self, new_version: int) -> None:
-        """A full-table sync started: its rows are a complete snapshot of the stream."""
+        """A full-table sync started: its rows are a complete snapshot of the stream.
+
+        The same version again closes the snapshot (the source taps send one ACTIVATE_VERSION
+        before a stream's first record and one after its last): the stream's rows are all here,
+        so they are staged and loaded now, while the tap reads the next streams, instead of at
+        the end of the input. State still goes out only after every sink is drained.
+        """
+        closing = self.table_version == new_version
+        self.snapshot_closed = closing
         self.sync_mode = "full"
         self.table_version = new_version
+        if closing and self.current_size:
+            self.target.drain_one(self)
 
     def process_batch(self, context: dict) -> None:
         records = context.get("records", [])
@@ -88,7 +148,7 @@ class BronzeSink(BatchSink):
                 rows_loaded=self.rows_loaded,
                 started_at=self.started_at,
                 finished_at=utc_now(),
-                status="succeeded",
+                status="incomplete" if self.sync_mode == "full" and not self.snapshot_closed else "succeeded",
             )
         )
         self.logger.info(

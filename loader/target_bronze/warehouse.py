@@ -39,6 +39,7 @@ class BronzeWarehouse(Protocol):
 
     def ensure_table(self, table: str) -> None: ...
     def load_file(self, table: str, staged: StagedFile, run_id: str) -> int: ...
+    def loaded_files(self, table: str) -> set[str]: ...
     def record_audit(self, audit: LoadAudit) -> None: ...
     def record_schema(self, source: str, stream: str, schema: dict[str, Any], run_id: str) -> bool: ...
     def close(self) -> None: ...
@@ -113,14 +114,12 @@ class DuckDBBronze:
             spec = ", ".join(f"'{name}': '{duck}'" for name, duck, _ in BRONZE_COLUMNS)
             path = staged.url.removeprefix("file://")
             loaded_at = utc_now()
-            self.conn.execute(
+            # The insert answers with its row count: no scan of the (growing) table for the file.
+            (rows,) = self.conn.execute(
                 f"insert into {SCHEMA}.{table} ({names}, {LOADED_AT_COLUMN}) "
                 f"select {names}, ?::TIMESTAMP from read_json(?, format = 'newline_delimited', "
                 f"compression = 'gzip', columns = {{{spec}}})",
                 [loaded_at, path],
-            )
-            (rows,) = self.conn.execute(
-                f"select count(*) from {SCHEMA}.{table} where _file_name = ?", [staged.name]
             ).fetchone() or (0,)
             self.conn.execute(
                 f"insert into {SCHEMA}._load_history values (?, ?, ?, ?, ?)",
@@ -131,6 +130,13 @@ class DuckDBBronze:
             self.conn.execute("rollback")
             raise
         return int(rows)
+
+    def loaded_files(self, table: str) -> set[str]:
+        """Stage files already loaded into ``table`` (from the load history)."""
+        rows = self.conn.execute(
+            f"select file_name from {SCHEMA}._load_history where table_name = ?", [table]
+        ).fetchall()
+        return {name for (name,) in rows}
 
     def record_audit(self, audit: LoadAudit) -> None:
         self.conn.execute(
@@ -223,6 +229,11 @@ class SnowflakeBronze:
             self.cur.execute("rollback")
             raise
         return rows
+
+    def loaded_files(self, table: str) -> set[str]:
+        """Stage files already loaded into ``table`` (from the load history)."""
+        self.cur.execute(f"select file_name from {SCHEMA}._load_history where table_name = %s", (table,))
+        return {name for (name,) in self.cur.fetchall()}
 
     def _table_exists(self, name: str) -> bool:
         self.cur.execute(

@@ -91,10 +91,21 @@ def test_bronze_row_carries_record_and_metadata(tmp_path: Path) -> None:
 
 def test_activate_version_marks_a_full_snapshot(tmp_path: Path) -> None:
     activate = {"type": "ACTIVATE_VERSION", "stream": "customers", "version": 1700000000}
-    result = _run_target(tmp_path, [SCHEMA, activate, _record(1)])
+    result = _run_target(tmp_path, [SCHEMA, activate, _record(1), activate])
     assert result.returncode == 0, result.stderr
     assert _rows(tmp_path, "select distinct _sync_mode from bronze.stripe__customers") == [("full",)]
-    assert _rows(tmp_path, "select sync_mode, table_version from bronze._load_audit") == [("full", 1700000000)]
+    assert _rows(tmp_path, "select sync_mode, table_version, status from bronze._load_audit") == [
+        ("full", 1700000000, "succeeded")
+    ]
+
+
+def test_a_full_snapshot_cut_short_is_recorded_incomplete(tmp_path: Path) -> None:
+    """The tap died before its closing ACTIVATE_VERSION: the rows land, the snapshot does not count."""
+    activate = {"type": "ACTIVATE_VERSION", "stream": "customers", "version": 1700000000}
+    result = _run_target(tmp_path, [SCHEMA, activate, _record(1)])
+    assert result.returncode == 0, result.stderr
+    assert _rows(tmp_path, "select count(*) from bronze.stripe__customers") == [(1,)]
+    assert _rows(tmp_path, "select sync_mode, status from bronze._load_audit") == [("full", "incomplete")]
 
 
 def test_reloading_a_stage_file_adds_nothing_and_leftovers_are_recovered(tmp_path: Path) -> None:

@@ -11,13 +11,15 @@
     |----------------------|--------------------------------------------------------------------|
     | json_get             | typed value at a dotted path of a JSON (DuckDB) / VARIANT (Sf)     |
     | json_array_elements  | one row per element of a JSON array (unnest vs lateral flatten)    |
+    | json_text_array_elements | one row per element of a JSON array held as text (parse + unnest) |
     | epoch_to_timestamp   | Unix epoch seconds -> UTC TIMESTAMP / TIMESTAMP_NTZ                |
+    | iso_timestamp        | ISO-8601 string with an offset -> naive UTC TIMESTAMP / TIMESTAMP_NTZ |
     | utc_now              | the current instant as a naive UTC timestamp                       |
     | month_spine          | one row per month between two instants (generate_series/generator) |
     | timestamp_type       | the naive-UTC timestamp type (TIMESTAMP vs TIMESTAMP_NTZ)          |
 
     Non-dispatched helpers at the bottom compose the above:
-    json_get_timestamp, as_of_timestamp, minor_to_major, round_minor_to_major.
+    json_get_timestamp, json_get_iso_timestamp, as_of_timestamp, minor_to_major, round_minor_to_major.
 
     Conventions: all timestamps are naive and in UTC (DuckDB TIMESTAMP, Snowflake TIMESTAMP_NTZ).
     `path` arguments are dotted paths without a leading `$.` (e.g. 'parent.subscription_details.subscription').
@@ -109,6 +111,32 @@
 
 
 {#-
+    json_text_array_elements(column, alias)
+
+    Like json_array_elements, for a JSON array of scalars stored as *text* (a VARCHAR column such as
+    bronze._schema_history.properties, `["a", "b"]`), at its root. A FROM-clause fragment (leading
+    comma included where the dialect needs one); read each element as a string with
+    `cast(<alias>.value as {{ dbt.type_string() }})` (strings come unquoted). Null, empty or
+    non-array text produces no rows.
+-#}
+{% macro json_text_array_elements(column, alias) -%}
+    {{ return(adapter.dispatch('json_text_array_elements', 'acmecloud')(column, alias)) }}
+{%- endmacro %}
+
+{% macro default__json_text_array_elements(column, alias) -%}
+    cross join lateral json_array_elements_text(cast({{ column }} as json)) as {{ alias }} (value)
+{%- endmacro %}
+
+{% macro duckdb__json_text_array_elements(column, alias) -%}
+    cross join unnest(cast(json({{ column }}) as varchar[])) as {{ alias }} (value)
+{%- endmacro %}
+
+{% macro snowflake__json_text_array_elements(column, alias) -%}
+    , lateral flatten(input => parse_json({{ column }})) as {{ alias }}
+{%- endmacro %}
+
+
+{#-
     epoch_to_timestamp(expression)
 
     Unix epoch seconds (Stripe's `created`, `period.start`, ...) to a naive UTC timestamp.
@@ -129,6 +157,31 @@
 
 {% macro snowflake__epoch_to_timestamp(expression) -%}
     to_timestamp_ntz(cast({{ expression }} as number(38, 0)))
+{%- endmacro %}
+
+
+{#-
+    iso_timestamp(expression)
+
+    An ISO-8601 timestamp string with a UTC offset (Zendesk `2024-03-01T10:00:00Z`, Salesforce
+    `2024-03-01T10:00:00.000+0000`) to a naive UTC timestamp, converting any offset to UTC and
+    independent of the session time zone; null stays null. DuckDB: parse as TIMESTAMPTZ, then
+    timezone('UTC', ..); Snowflake: TIMESTAMP_TZ, convert_timezone('UTC', ..), then TIMESTAMP_NTZ.
+-#}
+{% macro iso_timestamp(expression) -%}
+    {{ return(adapter.dispatch('iso_timestamp', 'acmecloud')(expression)) }}
+{%- endmacro %}
+
+{% macro default__iso_timestamp(expression) -%}
+    cast({{ expression }} as {{ timestamp_type() }})
+{%- endmacro %}
+
+{% macro duckdb__iso_timestamp(expression) -%}
+    timezone('UTC', cast({{ expression }} as timestamptz))
+{%- endmacro %}
+
+{% macro snowflake__iso_timestamp(expression) -%}
+    cast(convert_timezone('UTC', cast({{ expression }} as timestamp_tz)) as timestamp_ntz)
 {%- endmacro %}
 
 
@@ -240,6 +293,12 @@
 {# ------------------------------------------------------------------------------------------------
    Non-dispatched helpers (built only from the dispatched macros above and dbt's own macros).
    ------------------------------------------------------------------------------------------------ #}
+
+{#- An ISO-8601 string field inside a JSON document (Zendesk, Salesforce), as a naive UTC timestamp. -#}
+{% macro json_get_iso_timestamp(column, path) -%}
+    {{ iso_timestamp(json_get(column, path)) }}
+{%- endmacro %}
+
 
 {#- A Stripe epoch-seconds field inside a JSON document, as a naive UTC timestamp. -#}
 {% macro json_get_timestamp(column, path) -%}

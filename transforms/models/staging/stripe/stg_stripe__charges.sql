@@ -8,8 +8,12 @@
     )
 }}
 
+-- deletes: Stripe tombstones (`deleted: true`), or absent from the latest complete full snapshot
 with latest as (
-    {{ stripe_latest_records(source('stripe', 'charges')) }}
+    {{ latest_version_with_deletes(
+        'stripe', 'charges',
+        deleted_expression=json_get('bronze._record', 'deleted', 'boolean')
+    ) }}
 ),
 
 renamed as (

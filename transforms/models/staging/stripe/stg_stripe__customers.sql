@@ -1,5 +1,9 @@
+-- deletes: Stripe tombstones (`deleted: true`), or absent from the latest complete full snapshot
 with latest as (
-    {{ stripe_latest_records(source('stripe', 'customers')) }}
+    {{ latest_version_with_deletes(
+        'stripe', 'customers',
+        deleted_expression=json_get('bronze._record', 'deleted', 'boolean')
+    ) }}
 ),
 
 renamed as (

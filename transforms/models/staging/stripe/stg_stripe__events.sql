@@ -8,8 +8,14 @@
     )
 }}
 
+-- Stripe keeps events for 30 days: a full read of /v1/events is not a snapshot of every
+-- event, so no delete inference from full snapshots (events are immutable anyway)
 with latest as (
-    {{ stripe_latest_records(source('stripe', 'events')) }}
+    {{ latest_version_with_deletes(
+        'stripe', 'events',
+        deleted_expression=json_get('bronze._record', 'deleted', 'boolean'),
+        infer_deletes=false
+    ) }}
 ),
 
 renamed as (

@@ -1,5 +1,9 @@
+-- deletes: Stripe tombstones (`deleted: true`), or absent from the latest complete full snapshot
 with latest as (
-    {{ stripe_latest_records(source('stripe', 'subscription_items')) }}
+    {{ latest_version_with_deletes(
+        'stripe', 'subscription_items',
+        deleted_expression=json_get('bronze._record', 'deleted', 'boolean')
+    ) }}
 ),
 
 renamed as (
