@@ -358,3 +358,112 @@
         as numeric(28, 2)
     )
 {%- endmacro %}
+
+
+{# ------------------------------------------------------------------------------------------------
+   Marts (customer_360, open_support_escalations, churn_risk_inputs): dispatched as above.
+   ------------------------------------------------------------------------------------------------ #}
+
+{#-
+    json_array_contains_string(column, value)
+
+    True when the JSON array `column` (JSON on DuckDB, VARIANT on Snowflake; e.g. Zendesk `tags`) holds
+    the string `value`; false for a missing, null or non-array document (never null). Matches the
+    quoted element in the array's canonical text ("escalated" does not match "not_escalated"), which
+    both engines (and fakesnow, whose array_contains cannot bind a VARIANT) run the same way. `value`
+    is a literal without quotes or backslashes.
+-#}
+{% macro json_array_contains_string(column, value) -%}
+    {{ return(adapter.dispatch('json_array_contains_string', 'acmecloud')(column, value)) }}
+{%- endmacro %}
+
+{% macro default__json_array_contains_string(column, value) -%}
+    coalesce(cast({{ column }} as {{ dbt.type_string() }}) like '%"{{ value }}"%', false)
+{%- endmacro %}
+
+{% macro duckdb__json_array_contains_string(column, value) -%}
+    coalesce(contains(cast({{ column }} as varchar), '"{{ value }}"'), false)
+{%- endmacro %}
+
+{% macro snowflake__json_array_contains_string(column, value) -%}
+    coalesce(contains(to_json({{ column }}), '"{{ value }}"'), false)
+{%- endmacro %}
+
+
+{#-
+    id_list_agg(expression, delimiter='|')
+
+    Aggregate: the distinct non-null values of `expression` as text, sorted, joined with `delimiter`
+    (null when there are none). Gold carries source ids and run ids this way: a delimited string has
+    the same contract type (varchar) on both warehouses, unlike DuckDB LIST vs Snowflake ARRAY.
+-#}
+{% macro id_list_agg(expression, delimiter='|') -%}
+    {{ return(adapter.dispatch('id_list_agg', 'acmecloud')(expression, delimiter)) }}
+{%- endmacro %}
+
+{% macro default__id_list_agg(expression, delimiter='|') -%}
+    listagg(distinct cast({{ expression }} as {{ dbt.type_string() }}), '{{ delimiter }}')
+        within group (order by cast({{ expression }} as {{ dbt.type_string() }}))
+{%- endmacro %}
+
+{% macro duckdb__id_list_agg(expression, delimiter='|') -%}
+    string_agg(distinct cast({{ expression }} as varchar), '{{ delimiter }}' order by cast({{ expression }} as varchar))
+{%- endmacro %}
+
+{% macro snowflake__id_list_agg(expression, delimiter='|') -%}
+    listagg(distinct cast({{ expression }} as varchar), '{{ delimiter }}')
+        within group (order by cast({{ expression }} as varchar))
+{%- endmacro %}
+
+
+{#-
+    day_spine(start_expression, end_expression)
+
+    A complete SELECT returning one row per calendar day, column `day_on` (date), from the day of
+    `start_expression` to the day of `end_expression` inclusive (scalar expressions). Snowflake's
+    generator needs a constant rowcount: var day_spine_max_days (default 3660). No CTEs.
+-#}
+{% macro day_spine(start_expression, end_expression) -%}
+    {{ return(adapter.dispatch('day_spine', 'acmecloud')(start_expression, end_expression)) }}
+{%- endmacro %}
+
+{% macro default__day_spine(start_expression, end_expression) -%}
+    select cast({{ dbt.dateadd('day', 'numbers.n', 'bounds.first_day') }} as date) as day_on
+    from (
+        select cast({{ start_expression }} as date) as first_day, cast({{ end_expression }} as date) as last_day
+    ) as bounds
+    cross join (
+        select hundreds.d * 100 + tens.d * 10 + ones.d as n
+        from
+            (select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
+             union all select 5 union all select 6 union all select 7 union all select 8 union all select 9)
+            as hundreds
+        cross join (select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
+             union all select 5 union all select 6 union all select 7 union all select 8 union all select 9)
+            as tens
+        cross join (select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
+             union all select 5 union all select 6 union all select 7 union all select 8 union all select 9)
+            as ones
+    ) as numbers
+    where numbers.n <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
+{%- endmacro %}
+
+{% macro duckdb__day_spine(start_expression, end_expression) -%}
+    select cast(unnest(generate_series(
+        cast(cast({{ start_expression }} as date) as timestamp),
+        cast(cast({{ end_expression }} as date) as timestamp),
+        interval 1 day
+    )) as date) as day_on
+{%- endmacro %}
+
+{% macro snowflake__day_spine(start_expression, end_expression) -%}
+    select cast(dateadd(day, numbers.n, bounds.first_day) as date) as day_on
+    from (
+        select cast({{ start_expression }} as date) as first_day, cast({{ end_expression }} as date) as last_day
+    ) as bounds
+    cross join (
+        select row_number() over (order by seq4()) - 1 as n
+        from table(generator(rowcount => {{ var('day_spine_max_days', 3660) | int }}))
+    ) as numbers
+    where numbers.n <= datediff(day, bounds.first_day, bounds.last_day)
+{%- endmacro %}

@@ -1,0 +1,157 @@
+"""Benchmark: request-rate utilisation of tap-salesforce against the sandbox's configured limits.
+
+The sandbox (``acme serve salesforce``, its own process) enforces a token-bucket rate limit of
+``--limit-rps`` requests per second (429 + Retry-After beyond it) and a daily API allocation. The tap
+runs in this process with REST pages of ``--page-size`` records, so a run makes many requests, in
+two modes: with its client-side cap at the limit (``max_requests_per_second = limit``, how it is
+meant to run) and uncapped (it meets the 429s and honours Retry-After). Prints achieved requests/s
+against the allowed rate, 429s, records/s and the share of the daily allocation the run used.
+
+    uv run python bench/salesforce_rate.py --scale 0.05 --limit-rps 25 --latency-ms 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(url: str) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{url}/_sandbox/clock", timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError("sandbox did not start")
+
+
+def run_tap(url: str, **overrides: Any) -> tuple[int, float]:
+    """One full read in-process; returns (records, seconds)."""
+    from salesforce_sandbox.app import tap_env
+    from tap_salesforce.tap import TapSalesforce
+
+    env = tap_env(url)
+    config = {
+        "api_url": url,
+        "client_id": env["TAP_SALESFORCE_CLIENT_ID"],
+        "client_secret": env["TAP_SALESFORCE_CLIENT_SECRET"],
+        "refresh_token": env["TAP_SALESFORCE_REFRESH_TOKEN"],
+        "lookback_seconds": 0,
+        "retry_max_wait_seconds": 5,
+        "max_retries": 20,
+        **overrides,
+    }
+    out = io.StringIO()
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(out):
+        TapSalesforce(config=config, parse_env_config=False).sync_all()
+    seconds = time.perf_counter() - started
+    records = sum(1 for line in out.getvalue().splitlines() if line.startswith('{"type":"RECORD"'))
+    return records, seconds
+
+
+def measure(url: str, limit_rps: float, label: str, **overrides: Any) -> dict[str, Any]:
+    """Reset the sandbox's counters, run the tap, read the counters back."""
+    requests.post(f"{url}/_sandbox/reset-stats", timeout=10)
+    requests.post(f"{url}/_sandbox/usage", json={"used": 0}, timeout=10)
+    records, seconds = run_tap(url, **overrides)
+    stats = requests.get(f"{url}/_sandbox/stats", timeout=10).json()
+    ok = sum(n for status, n in stats["by_status"].items() if status.startswith("2"))
+    throttled = stats["by_status"].get("429", 0)
+    achieved = stats["active_ok_requests_per_second"]
+    # the token bucket holds `limit_rps` tokens at the start (burst), then refills at `limit_rps`
+    allowed_in_window = limit_rps + limit_rps * stats["active_seconds"]
+    usage = stats["api_usage"]
+    return {
+        "mode": label,
+        "records": records,
+        "seconds": round(seconds, 2),
+        "records_per_second": round(records / seconds, 1),
+        "requests_ok": ok,
+        "requests_429": throttled,
+        "achieved_ok_rps": achieved,
+        "allowed_rps": limit_rps,
+        "utilisation": round(achieved / limit_rps, 3) if limit_rps else None,
+        "utilisation_of_bucket": round(ok / allowed_in_window, 3) if limit_rps else None,
+        "api_usage": f"{usage['used']}/{usage['limit']} ({usage['used'] / usage['limit']:.2%} of the daily allocation)",
+    }
+
+
+def main() -> None:
+    """Serve the sandbox, run both modes, print a table and JSON."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--limit-rps", type=float, default=25.0)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--page-size", type=int, default=100)
+    args = parser.parse_args()
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        str(BIN / "acme"),
+        "serve",
+        "salesforce",
+        "--port",
+        str(port),
+        "--scale",
+        str(args.scale),
+        "--seed",
+        str(args.seed),
+        "--anchor",
+        "2025-06-01T00:00:00Z",
+        "--rate-limit-rps",
+        str(args.limit_rps),
+        "--latency-ms",
+        str(args.latency_ms),
+    ]
+    server = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(url)
+        common = {"page_size": args.page_size, "bulk_threshold": 10**9}
+        results = [
+            measure(url, args.limit_rps, "capped at the limit", max_requests_per_second=int(args.limit_rps), **common),
+            measure(url, args.limit_rps, "uncapped (429 + Retry-After)", max_requests_per_second=0, **common),
+        ]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    width = max(len(r["mode"]) for r in results)
+    print(
+        f"sandbox: scale {args.scale}, limit {args.limit_rps} req/s, latency {args.latency_ms} ms, "
+        f"page {args.page_size}"
+    )
+    for r in results:
+        print(
+            f"{r['mode']:<{width}}  {r['achieved_ok_rps']:6.2f} ok req/s of {r['allowed_rps']:.0f} allowed "
+            f"(utilisation {r['utilisation']:.0%}; {r['utilisation_of_bucket']:.0%} of what the bucket allowed "
+            f"incl. its burst), {r['requests_ok']} ok, {r['requests_429']} x 429, "
+            f"{r['records']} records in {r['seconds']} s, {r['api_usage']}"
+        )
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,310 @@
+"""Machinery shared by every AcmeCloud source tap.
+
+Template-owned: ``copier update`` keeps this module current, so put source specifics in
+``client.py``, ``streams.py`` and ``tap.py`` instead of editing it.
+
+* ``SourceTap``: checks the credentials with one request before any STATE message is written,
+  ignores incoming state in ``full_reload`` mode, tags logs with source/stream/run.
+* ``SourceStream``: client-side request-rate cap, bounded retries that honour ``Retry-After``
+  (429, 5xx, connection errors, timeouts, truncated or invalid JSON bodies), fail-fast
+  credential errors, ``full_reload`` as FULL_TABLE with ACTIVATE_VERSION messages.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import random
+import threading
+import time
+import typing as t
+from collections.abc import Generator, Mapping
+from http import HTTPStatus
+
+import requests
+from singer_sdk import Tap
+from singer_sdk import singerlib as singer
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.streams import RESTStream
+
+from .logs import attach, install_log_context
+from .throttle import Throttle
+
+if t.TYPE_CHECKING:
+    from backoff.types import Details
+    from singer_sdk.helpers.types import Context
+
+FULL_TABLE = "FULL_TABLE"
+
+
+class CredentialsRejectedError(FatalAPIError):
+    """The API rejected the configured credentials (HTTP 401 or 403)."""
+
+
+class ResourceNotFoundError(FatalAPIError):
+    """The API answered 404 for a single resource."""
+
+
+def env_var(plugin_name: str, setting: str) -> str:
+    """Environment variable that sets ``setting`` (singer-sdk and Meltano use the same)."""
+    prefix = plugin_name.upper().replace("-", "_")
+    return f"{prefix}_{setting.upper()}"
+
+
+def retry_after_seconds(response: requests.Response | None) -> float | None:
+    """Seconds asked for by a ``Retry-After`` header (delta seconds or HTTP date)."""
+    if response is None:
+        return None
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+class SourceTap(Tap):
+    """Base tap: preflight credential check, full-reload mode, log context, rate cap."""
+
+    #: Source id, e.g. ``stripe``; names bronze tables and log records.
+    source_name: t.ClassVar[str] = ""
+    #: Setting that holds the credential (named in credential errors).
+    credential_setting: t.ClassVar[str] = "api_key"
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Create the tap; see :class:`singer_sdk.Tap`."""
+        self.log_context = install_log_context(self.logger, self.source_name or self.name)
+        super().__init__(*args, **kwargs)
+        self.throttle = Throttle(float(self.config.get("max_requests_per_second") or 0))
+
+    @property
+    def full_reload(self) -> bool:
+        """Whether this run re-reads everything (setting ``full_reload``)."""
+        return bool(self.config.get("full_reload"))
+
+    def load_state(self, state: dict[str, t.Any]) -> None:
+        """Load incoming state, except in ``full_reload`` mode where it is ignored."""
+        if self.config.get("full_reload"):
+            if state.get("bookmarks"):
+                self.logger.info("full_reload: ignoring the incoming state")
+            return
+        super().load_state(state)
+
+    def credentials_message(self, status: int) -> str:
+        """Error text for a rejected credential, naming the source and the setting."""
+        return (
+            f"{self.source_name}: the API rejected the credentials (HTTP {status}); "
+            f"check setting `{self.credential_setting}` "
+            f"(env {env_var(self.name, self.credential_setting)})"
+        )
+
+    def preflight_stream(self) -> SourceStream:
+        """The stream whose endpoint is used for the credential check."""
+        for stream in self.streams.values():
+            if isinstance(stream, SourceStream) and stream.parent_stream_type is None:
+                return stream
+        msg = f"{self.source_name}: no REST stream to check the credentials with"
+        raise RuntimeError(msg)
+
+    def check_credentials(self) -> None:
+        """Make one authenticated request; raises before anything is written."""
+        self.preflight_stream().preflight()
+
+    # `Tap.sync_all` is marked final, but it writes the incoming state first; the credential
+    # check has to run before that, so this is the one place to put it.
+    def sync_all(self) -> None:  # type: ignore[misc]
+        """Check the credentials, then sync every selected stream."""
+        self.check_credentials()
+        super().sync_all()
+
+
+class SourceStream(RESTStream[t.Any]):
+    """Base REST stream with rate cap, bounded retries and full-reload support."""
+
+    #: Property names that hold personal data (declared next to each stream).
+    pii_properties: t.ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Create the stream; see :class:`singer_sdk.RESTStream`."""
+        self._local = threading.local()
+        self._schema_written = False
+        self._announced_version: int | None = None
+        super().__init__(*args, **kwargs)
+        attach(self.logger, self.source_tap.log_context)
+
+    # -- settings ---------------------------------------------------------------------------
+
+    @property
+    def source_tap(self) -> SourceTap:
+        """The tap this stream belongs to."""
+        return t.cast("SourceTap", self._tap)
+
+    @property
+    def full_reload(self) -> bool:
+        """Whether this run re-reads everything and ignores state."""
+        return bool(self.config.get("full_reload"))
+
+    @property
+    def replication_method(self) -> str:
+        """FULL_TABLE in ``full_reload`` mode, else the stream's own method."""
+        if self.full_reload:
+            return FULL_TABLE
+        return super().replication_method
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """ACTIVATE_VERSION tells the loader a full snapshot of the stream was taken."""
+        return self.full_reload or bool(self.config.get("emit_activate_version_messages"))
+
+    @property
+    def timeout(self) -> int:
+        """Per-request timeout in seconds (setting ``request_timeout_seconds``)."""
+        return max(1, math.ceil(float(self.config.get("request_timeout_seconds") or 60)))
+
+    @property
+    def requests_session(self) -> requests.Session:
+        """One HTTP session per thread (re-fetches may run concurrently)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            self._local.session = session
+        return session
+
+    # -- retries ----------------------------------------------------------------------------
+
+    def backoff_max_tries(self) -> int:
+        """Attempts per request: 1 + setting ``max_retries``."""
+        return 1 + int(self.config.get("max_retries", 6))
+
+    def backoff_wait_generator(self) -> Generator[float, t.Any, None]:
+        """Exponential waits from ``retry_backoff_seconds``, or what ``Retry-After`` asks.
+
+        Every wait is capped at ``retry_max_wait_seconds``.
+        """
+        base = float(self.config.get("retry_backoff_seconds", 1.0))
+        cap = float(self.config.get("retry_max_wait_seconds", 60.0))
+        attempt = 0
+        exc = yield 0.0  # primed by backoff with send(None)
+        while True:
+            wait = base * (2**attempt)
+            if isinstance(exc, RetriableAPIError):
+                asked = retry_after_seconds(exc.response)
+                if asked is not None:
+                    wait = asked
+            attempt += 1
+            exc = yield min(wait, cap)
+
+    def backoff_jitter(self, value: float) -> float:
+        """Add up to 10 % so parallel clients spread out; never wait less than asked."""
+        return value + random.uniform(0, value * 0.1)
+
+    def backoff_handler(self, details: Details) -> None:
+        """Log each retry with the reason."""
+        exc = details.get("exception")
+        response = getattr(exc, "response", None)
+        reason = f"HTTP {response.status_code}" if response is not None else type(exc).__name__
+        self.logger.warning(
+            "retrying %s after %s (attempt %d, waiting %.2fs)",
+            self.path,
+            reason,
+            details.get("tries", 0),
+            details.get("wait", 0.0),
+        )
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def _request(
+        self,
+        prepared_request: requests.PreparedRequest,
+        context: Context | None,
+    ) -> requests.Response:
+        """Send one request through the tap-wide rate cap."""
+        self.source_tap.throttle.acquire()
+        return super()._request(prepared_request, context)
+
+    def validate_response(self, response: requests.Response) -> None:
+        """Classify a response: retry, fail fast, or accept a complete JSON body."""
+        status = response.status_code
+        source = self.source_tap.source_name
+        if status in {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}:
+            raise CredentialsRejectedError(self.source_tap.credentials_message(status))
+        if status == HTTPStatus.TOO_MANY_REQUESTS or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            raise RetriableAPIError(f"{source}: {self.response_error_message(response)}", response)
+        if status == HTTPStatus.NOT_FOUND:
+            raise ResourceNotFoundError(f"{source}: not found: {response.request.path_url}")
+        if status >= HTTPStatus.BAD_REQUEST:
+            raise FatalAPIError(f"{source}: {self.response_error_message(response)}")
+        try:
+            response.json()
+        except ValueError as exc:
+            msg = f"{source}: truncated or invalid JSON body from {self.path} ({exc})"
+            raise RetriableAPIError(msg, response) from exc
+
+    def response_error_message(self, response: requests.Response) -> str:
+        """Status and path only: bodies and query strings may carry personal data."""
+        path = response.request.path_url.split("?", 1)[0] if response.request else self.path
+        return f"HTTP {response.status_code} {response.reason} for {path}"
+
+    def fetch_json(self, url: str, params: Mapping[str, t.Any] | None = None) -> dict[str, t.Any]:
+        """GET one JSON document with the stream's auth, rate cap and retries."""
+        prepared = self.build_prepared_request(
+            method="GET",
+            url=url,
+            params=dict(params or {}),
+            headers=self.http_headers,
+        )
+        send = self.request_decorator(self._request)
+        response = send(prepared, None)
+        body = response.json()
+        if not isinstance(body, dict):
+            msg = f"{self.source_tap.source_name}: expected a JSON object from {url}"
+            raise FatalAPIError(msg)
+        return body
+
+    def preflight(self) -> dict[str, t.Any]:
+        """One cheap authenticated request (the first page of this stream, one record)."""
+        return self.fetch_json(self.get_url(None), {"limit": 1})
+
+    # -- child streams: one SCHEMA / ACTIVATE_VERSION per run, not one per parent record ----
+
+    def _write_schema_message(self) -> None:
+        """singer-sdk re-syncs a child stream per parent record; announce its schema once."""
+        if self.parent_stream_type is not None and self._schema_written:
+            return
+        super()._write_schema_message()
+        self._schema_written = True
+
+    def _write_activate_version_message(self, full_table_version: int) -> None:
+        """Announce each table version once (children would repeat it per parent record)."""
+        if self._announced_version == full_table_version:
+            return
+        super()._write_activate_version_message(full_table_version)
+        self._announced_version = full_table_version
+
+    # -- full reload ------------------------------------------------------------------------
+
+    def finalize_state_progress_markers(self, state: dict | None = None) -> None:
+        """After a full-reload sync, confirm each snapshot with a closing ACTIVATE_VERSION."""
+        super().finalize_state_progress_markers(state)
+        if state or not self.full_reload or self.parent_stream_type is not None:
+            return
+        version = self._tap.initialized_at // 1000
+        for stream in self._snapshot_streams():
+            # Closing message: the snapshot of `version` is complete (the opening one went out
+            # when the stream started, before its first record).
+            self._tap.write_message(singer.ActivateVersionMessage(stream=stream.name, version=version))
+            stream.logger.info("full snapshot complete (version %d)", version)
+
+    def _snapshot_streams(self) -> list[SourceStream]:
+        """This stream and its selected descendants."""
+        found: list[SourceStream] = [self] if self.selected else []
+        for child in self.child_streams:
+            if isinstance(child, SourceStream):
+                found.extend(child._snapshot_streams())
+        return found

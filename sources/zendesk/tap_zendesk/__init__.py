@@ -1,0 +1,1 @@
+"""Singer tap for Zendesk (AcmeCloud customer data platform)."""
