@@ -30,6 +30,29 @@ STREAMS: tuple[str, ...] = (
     "events",
 )
 
+def declared_bronze_tables() -> list[str]:
+    """Every bronze table the dbt project declares as a source (from the staging sources yml files).
+
+    Fixtures create them all (empty unless rows are given), so a whole-project `dbt build` works
+    whatever sources a test fills.
+    """
+    from pathlib import Path
+
+    import yaml
+
+    tables: list[str] = []
+    staging = Path(__file__).resolve().parents[2] / "transforms" / "models" / "staging"
+    for sources_yml in sorted(staging.glob("*/_*__sources.yml")):
+        for source in yaml.safe_load(sources_yml.read_text()).get("sources", []):
+            if source.get("schema") != "bronze":
+                continue
+            for table in source.get("tables", []):
+                identifier = table.get("identifier", table["name"])
+                if not identifier.startswith("_"):
+                    tables.append(identifier)
+    return tables
+
+
 _COLUMNS = (
     "_record",
     "_record_key",
@@ -45,7 +68,7 @@ _COLUMNS = (
 )
 
 _DUCKDB_DDL = """
-create table if not exists bronze.stripe__{stream} (
+create table if not exists bronze.{table} (
     _record json,
     _record_key varchar,
     _source varchar,
@@ -61,7 +84,7 @@ create table if not exists bronze.stripe__{stream} (
 """
 
 _SNOWFLAKE_DDL = """
-create table if not exists bronze.stripe__{stream} (
+create table if not exists bronze.{table} (
     _record variant,
     _record_key varchar,
     _source varchar,
@@ -222,8 +245,10 @@ def load_duckdb(
     try:
         con.execute("create schema if not exists bronze")
         _insert_bookkeeping(con.execute, "?", audits, schemas)
+        for table in declared_bronze_tables():
+            con.execute(_DUCKDB_DDL.format(table=table))
         for stream, stream_rows in _by_stream(rows).items():
-            con.execute(_DUCKDB_DDL.format(stream=stream))
+            con.execute(_DUCKDB_DDL.format(table=f"stripe__{stream}"))
             row_sql = "(" + ", ".join("?" for _ in _COLUMNS) + ")"
             for start in range(0, len(stream_rows), batch_size):
                 chunk = stream_rows[start : start + batch_size]
@@ -251,8 +276,10 @@ def load_snowflake(
     cur = conn.cursor()
     cur.execute("create schema if not exists bronze")
     _insert_bookkeeping(cur.execute, "%s", audits, schemas)
+    for table in declared_bronze_tables():
+        cur.execute(_SNOWFLAKE_DDL.format(table=table))
     for stream, stream_rows in _by_stream(rows).items():
-        cur.execute(_SNOWFLAKE_DDL.format(stream=stream))
+        cur.execute(_SNOWFLAKE_DDL.format(table=f"stripe__{stream}"))
         for start in range(0, len(stream_rows), batch_size):
             chunk = stream_rows[start : start + batch_size]
             selects = []
