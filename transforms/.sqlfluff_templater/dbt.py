@@ -55,3 +55,7 @@ def listagg(
 ) -> str:
     order = f" {order_by_clause}" if order_by_clause else ""
     return f"string_agg({measure}, {delimiter_text}{order})"
+
+
+def hash(field: str) -> str:  # dbt's macro name (shadows the builtin inside this module only)
+    return f"md5(cast({field} as varchar))"
