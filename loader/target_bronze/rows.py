@@ -26,13 +26,15 @@ BRONZE_COLUMNS: tuple[tuple[str, str, str], ...] = (
 LOADED_AT_COLUMN = "_loaded_at"
 
 #: Metadata singer-sdk adds to records; bronze keeps its own columns instead.
-_SDK_METADATA = (
-    "_sdc_extracted_at",
-    "_sdc_received_at",
-    "_sdc_batched_at",
-    "_sdc_sequence",
-    "_sdc_table_version",
-    "_sdc_sync_started_at",
+_SDK_METADATA = frozenset(
+    (
+        "_sdc_extracted_at",
+        "_sdc_received_at",
+        "_sdc_batched_at",
+        "_sdc_sequence",
+        "_sdc_table_version",
+        "_sdc_sync_started_at",
+    )
 )
 SYNC_MODES = ("delta", "full")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -66,6 +68,10 @@ def _json_default(value: object) -> object:
         return value.isoformat()
     msg = f"bronze: cannot serialise {type(value).__name__}"
     raise TypeError(msg)
+
+
+#: One encoder for every row (what ``json.dumps`` with these arguments builds per call).
+_ENCODER = json.JSONEncoder(default=_json_default, separators=(",", ":"))
 
 
 def _utc_naive(value: str | dt.datetime | None) -> str:
@@ -111,4 +117,4 @@ def bronze_lines(
             "_file_name": file_name,
             "_file_row": row_number,
         }
-        yield json.dumps(row, default=_json_default, separators=(",", ":"))
+        yield _ENCODER.encode(row)

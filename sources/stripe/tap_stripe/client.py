@@ -9,7 +9,7 @@ from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.schema.source import SchemaDirectory
 
-from .base import SourceStream
+from .base import SourceStream, response_body
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -29,11 +29,11 @@ class CursorPaginator(BaseAPIPaginator[str | None]):
 
     def has_more(self, response: requests.Response) -> bool:
         """Whether the API says another page follows."""
-        return bool(response.json().get("has_more"))
+        return bool(response_body(response).get("has_more"))
 
     def get_next(self, response: requests.Response) -> str | None:
         """Id of the last object on this page."""
-        data = response.json().get("data") or []
+        data = response_body(response).get("data") or []
         return str(data[-1]["id"]) if data else None
 
 

@@ -52,7 +52,26 @@ class ReadPlan:
     reason: str = ""
 
 
-class StripeObjectStream(StripeStream):
+class StartDateAsEpoch:
+    """Replay windows (``acme replay --start``): Stripe bookmarks are epoch seconds, but with no
+    state singer-sdk hands back ``start_date`` (ISO text) as the starting value; make it epoch too."""
+
+    def get_starting_replication_key_value(self, context: Context | None) -> t.Any:
+        """The bookmark, or ``start_date`` as epoch seconds when there is no bookmark."""
+        value = super().get_starting_replication_key_value(context)  # type: ignore[misc]
+        return _epoch(value) if isinstance(value, str) else value
+
+    def compare_start_date(self, value: t.Any, start_date_value: str) -> t.Any:
+        """The later of a bookmark (epoch seconds) and ``start_date``."""
+        return max(int(value), _epoch(start_date_value))
+
+
+def _epoch(value: str) -> int:
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp())
+
+
+class StripeObjectStream(StartDateAsEpoch, StripeStream):
     """A listable Stripe object, incremental on ``_sdc_cursor`` through the events API."""
 
     primary_keys = ("id",)
@@ -86,6 +105,9 @@ class StripeObjectStream(StripeStream):
         since = self._plan.since if self._plan is not None else None
         if since is not None:
             params["created[gte]"] = since
+        # replay windows (`acme replay --end`): list only objects created before `end_date`
+        if end_date := self.config.get("end_date"):
+            params["created[lt]"] = _epoch(str(end_date))
         return params
 
     # -- planning ---------------------------------------------------------------------------

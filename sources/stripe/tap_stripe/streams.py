@@ -9,7 +9,7 @@ from singer_sdk.schema.source import StreamSchema
 
 from .children import EmbeddedListStream
 from .client import SCHEMAS, StripeStream
-from .incremental import StripeObjectStream, iso
+from .incremental import StartDateAsEpoch, StripeObjectStream, iso
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -157,7 +157,7 @@ class PricesStream(StripeObjectStream):
     deletion_event_types = ("price.deleted",)
 
 
-class EventsStream(StripeStream):
+class EventsStream(StartDateAsEpoch, StripeStream):
     """The event log itself (30 days at Stripe), incremental on ``created``."""
 
     name = "events"

@@ -26,6 +26,11 @@ STRIPE_SETTINGS = [
         description="Parallel re-fetches of changed objects (the request-rate cap still applies).",
     ),
     th.Property("api_version", th.StringType, description="Stripe-Version header (default: the account's)."),
+    th.Property(
+        "end_date",
+        th.DateTimeType,
+        description="Replays only: list objects created before this time (`acme replay --end`).",
+    ),
 ]
 
 
