@@ -8,12 +8,17 @@ Template-owned: ``copier update`` keeps this module current, so put source speci
 * ``SourceStream``: client-side request-rate cap, bounded retries that honour ``Retry-After``
   (429, 5xx, connection errors, timeouts, truncated or invalid JSON bodies), fail-fast
   credential errors, ``full_reload`` as FULL_TABLE with ACTIVATE_VERSION messages.
+  Each response body is parsed once. A child stream (one sync per parent record) logs its
+  start and its ``record_count``/``sync_duration`` metrics once per run, not once per parent.
 """
 
 from __future__ import annotations
 
+import decimal
 import email.utils
+import logging
 import math
+import os
 import random
 import threading
 import time
@@ -22,19 +27,24 @@ from collections.abc import Generator, Mapping
 from http import HTTPStatus
 
 import requests
-from singer_sdk import Tap
+from singer_sdk import Tap, metrics
 from singer_sdk import singerlib as singer
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.streams import RESTStream
 
 from .logs import attach, install_log_context
 from .throttle import Throttle
 
 if t.TYPE_CHECKING:
+    from types import TracebackType
+
     from backoff.types import Details
     from singer_sdk.helpers.types import Context
 
 FULL_TABLE = "FULL_TABLE"
+#: Attribute of a ``requests.Response`` that holds its parsed body (see :func:`response_body`).
+_PARSED_BODY = "_acme_parsed_body"
 
 
 class CredentialsRejectedError(FatalAPIError):
@@ -67,6 +77,81 @@ def retry_after_seconds(response: requests.Response | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(when.timestamp() - time.time(), 0.0)
+
+
+def response_body(response: requests.Response) -> t.Any:
+    """The JSON body of ``response``, parsed once however often it is asked for.
+
+    Numbers with a fraction or exponent are ``Decimal``, as singer-sdk's ``parse_response``
+    reads records. Raises ``ValueError`` for a body that is not JSON.
+    """
+    try:
+        return response.__dict__[_PARSED_BODY]
+    except KeyError:
+        body = response.json(parse_float=decimal.Decimal)
+        response.__dict__[_PARSED_BODY] = body
+        return body
+
+
+class _RememberingSelectionMask(singer.SelectionMask):
+    """singer-sdk's selection mask, keeping what it derives for nested properties.
+
+    The plain mask walks up the breadcrumb on every lookup of a property that has no metadata
+    of its own (every nested property), once per property of every record.
+    """
+
+    def __missing__(self, breadcrumb: tuple[str, ...]) -> bool:
+        selected = super().__missing__(breadcrumb)
+        self[breadcrumb] = selected
+        return selected
+
+
+class _ChildTotals:
+    """A child stream's per-parent syncs of one run, summed for one metric line each."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.seconds = 0.0
+        self.partitions = 0
+
+
+class _PartitionRecordCounter(metrics.Counter):
+    """Per-parent record counter: adds to the run's total instead of logging on exit.
+
+    A parent whose children take longer than the log interval still gets progress lines.
+    """
+
+    def __init__(self, totals: _ChildTotals, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.totals = totals
+
+    def _pop(self) -> None:
+        self.totals.records += self.value
+        super()._pop()
+
+    def exit(self) -> None:
+        self.totals.records += self.value
+        self.value = 0
+
+
+class _PartitionSyncTimer(metrics.Timer):
+    """Per-parent sync timer: adds to the run's total; a failed sync is logged at once."""
+
+    def __init__(self, totals: _ChildTotals, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.totals = totals
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            super().__exit__(exc_type, exc_val, exc_tb)
+            return
+        self.totals.seconds += self.elapsed()
+        self.totals.partitions += 1
 
 
 class SourceTap(Tap):
@@ -135,6 +220,8 @@ class SourceStream(RESTStream[t.Any]):
         self._local = threading.local()
         self._schema_written = False
         self._announced_version: int | None = None
+        self._child_totals = _ChildTotals()
+        self._child_syncs_begun = 0
         super().__init__(*args, **kwargs)
         attach(self.logger, self.source_tap.log_context)
 
@@ -241,10 +328,19 @@ class SourceStream(RESTStream[t.Any]):
         if status >= HTTPStatus.BAD_REQUEST:
             raise FatalAPIError(f"{source}: {self.response_error_message(response)}")
         try:
-            response.json()
+            response_body(response)
         except ValueError as exc:
             msg = f"{source}: truncated or invalid JSON body from {self.path} ({exc})"
             raise RetriableAPIError(msg, response) from exc
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
+        """Records at ``records_jsonpath`` of the (already parsed) body, as singer-sdk reads them.
+
+        Each record is a shallow copy, so the SDK's in-place edits of a record never reach the
+        body a paginator reads next.
+        """
+        for record in extract_jsonpath(self.records_jsonpath, input=response_body(response)):
+            yield dict(record) if isinstance(record, dict) else record
 
     def response_error_message(self, response: requests.Response) -> str:
         """Status and path only: bodies and query strings may carry personal data."""
@@ -271,7 +367,67 @@ class SourceStream(RESTStream[t.Any]):
         """One cheap authenticated request (the first page of this stream, one record)."""
         return self.fetch_json(self.get_url(None), {"limit": 1})
 
+    # -- record selection -------------------------------------------------------------------
+
+    @property
+    def mask(self) -> singer.SelectionMask:
+        """singer-sdk's selection mask, remembering derived entries (same answers, less work)."""
+        if not isinstance(self._mask, _RememberingSelectionMask):
+            self._mask = _RememberingSelectionMask(
+                self._mask if self._mask is not None else self.metadata.resolve_selection()
+            )
+        return self._mask
+
     # -- child streams: one SCHEMA / ACTIVATE_VERSION per run, not one per parent record ----
+    # -- and one start line and one metric line each, not one per parent record ------------
+
+    def log(self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any) -> None:
+        """singer-sdk's stream log; a child stream's "Beginning sync" is INFO only the first time.
+
+        singer-sdk syncs a child stream once per parent record and announces every one; the
+        later announcements go to DEBUG (the totals are logged once, see ``log_child_totals``).
+        """
+        if self.parent_stream_type is not None and message.startswith("Beginning sync"):
+            self._child_syncs_begun += 1
+            if self._child_syncs_begun > 1 and level == logging.INFO:
+                level = logging.DEBUG
+        super().log(message, *args, level=level, **kwargs)
+
+    def get_record_counter(
+        self,
+        *,
+        endpoint: str | None = None,
+        log_interval: float = metrics.DEFAULT_LOG_INTERVAL,
+    ) -> metrics.Counter:
+        """A child stream counts into its run total (logged by ``log_child_totals``)."""
+        if self.parent_stream_type is None:
+            return super().get_record_counter(endpoint=endpoint, log_interval=log_interval)
+        tags: dict[str, t.Any] = {metrics.Tag.STREAM: self.name}
+        if endpoint:
+            tags[metrics.Tag.ENDPOINT] = endpoint
+        return _PartitionRecordCounter(self._child_totals, metrics.Metric.RECORD_COUNT, tags, log_interval=log_interval)
+
+    def get_sync_timer(self) -> metrics.Timer:
+        """A child stream times into its run total (logged by ``log_child_totals``)."""
+        if self.parent_stream_type is None:
+            return super().get_sync_timer()
+        return _PartitionSyncTimer(self._child_totals, metrics.Metric.SYNC_DURATION, {metrics.Tag.STREAM: self.name})
+
+    def log_child_totals(self) -> None:
+        """One ``record_count`` and one ``sync_duration`` point per descendant stream."""
+        for child in self.child_streams:
+            if not isinstance(child, SourceStream):
+                continue
+            totals = child._child_totals
+            if totals.partitions:
+                tags = {metrics.Tag.STREAM: child.name, metrics.Tag.PID: os.getpid(), "partitions": totals.partitions}
+                count = metrics.Point("counter", metrics.Metric.RECORD_COUNT, totals.records, tags)
+                metrics.log(child.metrics_logger, count)
+                tags = {**tags, metrics.Tag.STATUS: metrics.Status.SUCCEEDED}
+                duration = metrics.Point("timer", metrics.Metric.SYNC_DURATION, totals.seconds, tags)
+                metrics.log(child.metrics_logger, duration)
+            child._child_totals = _ChildTotals()
+            child.log_child_totals()
 
     def _write_schema_message(self) -> None:
         """singer-sdk re-syncs a child stream per parent record; announce its schema once."""
@@ -290,9 +446,13 @@ class SourceStream(RESTStream[t.Any]):
     # -- full reload ------------------------------------------------------------------------
 
     def finalize_state_progress_markers(self, state: dict | None = None) -> None:
-        """After a full-reload sync, confirm each snapshot with a closing ACTIVATE_VERSION."""
+        """After a top-level stream's sync: its child streams' metric totals, and after a
+        full-reload sync a closing ACTIVATE_VERSION confirming each snapshot."""
         super().finalize_state_progress_markers(state)
-        if state or not self.full_reload or self.parent_stream_type is not None:
+        if state or self.parent_stream_type is not None:
+            return
+        self.log_child_totals()
+        if not self.full_reload:
             return
         version = self._tap.initialized_at // 1000
         for stream in self._snapshot_streams():
