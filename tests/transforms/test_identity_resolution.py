@@ -124,7 +124,7 @@ def test_identity_matches_world_truth_and_ids_are_stable(world: Any, tmp_path: P
         assert right >= len(conflicts) - 1
         log = con.execute(
             "select run_id, sum(matched_count), sum(unmatched_count), sum(conflicting_count) "
-            "from silver.int_identity__reconciliation_log group by run_id"
+            "from ops.int_identity__reconciliation_log group by run_id"
         ).fetchall()
         assert [r[0] for r in log] == ["run-1"]
         assert log[0][3] > 0
@@ -148,7 +148,7 @@ def test_identity_matches_world_truth_and_ids_are_stable(world: Any, tmp_path: P
     print(f"\nids kept after 47 h of new data: {kept}/{len(rows)}; new records: {len(after) - len(rows)}")
     con = duckdb.connect(str(db), read_only=True)
     try:
-        runs = con.execute("select distinct run_id from silver.int_identity__reconciliation_log order by 1").fetchall()
+        runs = con.execute("select distinct run_id from ops.int_identity__reconciliation_log order by 1").fetchall()
         assert runs == [("run-1",), ("run-2",)]
     finally:
         con.close()
@@ -253,8 +253,8 @@ def _assert_merge_recorded(ids: dict[str, str], changes: list[tuple[Any, ...]], 
 CHANGES_SQL = (
     "select source_id, customer_id from silver.int_identity__crosswalk",
     "select run_id, previous_run_id, source_entity, source_id, old_customer_id, new_customer_id, change_kind "
-    "from silver.int_identity__customer_id_changes order by source_entity, source_id",
-    "select run_id, count(*) from silver.int_identity__crosswalk_runs group by run_id order by run_id",
+    "from ops.int_identity__customer_id_changes order by source_entity, source_id",
+    "select run_id, count(*) from ops.int_identity__crosswalk_runs group by run_id order by run_id",
 )
 
 
