@@ -34,6 +34,12 @@ succeeded as (
     where status = 'succeeded'
 ),
 
+-- the canonical customer of each Stripe customer (identity resolution)
+customer_map as (
+    select * from {{ ref('int_customer__source_records') }}
+    where source_system = 'stripe' and source_entity = 'customer'
+),
+
 recoveries as (
     select
         failed.charge_id,
@@ -54,6 +60,7 @@ final as (
     select
         failed.charge_id,
         failed.customer_id as stripe_customer_id,
+        customer_map.customer_id,
         failed.payment_intent_id,
         {{ round_minor_to_major('failed.amount') }} as amount,
         failed.currency,
@@ -63,12 +70,16 @@ final as (
         failed.failure_message,
         coalesce(recoveries.recovered_by_charge_id is not null, false) as is_recovered,
         recoveries.recovered_at,
-        recoveries.recovered_by_charge_id
+        recoveries.recovered_by_charge_id,
+        failed._run_id,
+        failed._loaded_at
     from failed
     left join recoveries
         on
             failed.charge_id = recoveries.charge_id
             and recoveries.recovery_rank = 1
+    left join customer_map
+        on failed.customer_id = customer_map.source_id
 )
 
 select * from final
