@@ -62,7 +62,7 @@ select
         when losing_customer.customer_id = crosswalk.customer_id then 'same_customer_via_links'
         else 'rejected'
     end as outcome,
-    {{ utc_now() }} as detected_at
+    {{ utc_now() }} as _detected_at
 from crosswalk
 inner join evidence
     on crosswalk.record_key = evidence.record_key

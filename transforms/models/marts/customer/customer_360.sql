@@ -136,7 +136,7 @@ source_ids as (
             as stripe_customer_ids,
         {{ id_list_agg("case when source_system = 'zendesk' and is_live then source_id end") }}
             as zendesk_organization_ids,
-        {{ id_list_agg('_run_id') }} as source_run_ids,
+        {{ id_list_agg('_run_id') }} as _source_run_ids,
         max(_loaded_at) as _last_loaded_at
     from customer_level_records
     group by customer_id
@@ -341,7 +341,7 @@ final as (
         source_ids.stripe_customer_ids,
         source_ids.zendesk_organization_ids,
         cast(customers.source_record_count as {{ dbt.type_int() }}) as source_record_count,
-        source_ids.source_run_ids,
+        source_ids._source_run_ids,
         source_ids._last_loaded_at,
         {{ as_of_timestamp() }} as as_of
     from customers
