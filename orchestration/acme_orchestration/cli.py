@@ -1,4 +1,4 @@
-"""`acme`: the platform's command line (main job, sandboxes, ground truth)."""
+"""`acme`: the platform's command line (main job, job runs, replays, scheduler, sandboxes, ground truth)."""
 
 from __future__ import annotations
 
@@ -108,6 +108,15 @@ def truth(out: Path, seed: int, scale: float, anchor: str | None, as_of: str | N
     world.write_truth(out, _parse_anchor(as_of) or world.anchor)
     click.echo(f"ground truth written to {out}")
 
+
+def _register() -> None:
+    from acme_orchestration.commands import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_register()
 
 if __name__ == "__main__":
     main()

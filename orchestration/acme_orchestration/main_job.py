@@ -8,12 +8,19 @@ import time
 
 import structlog
 
-from acme_orchestration import dbt, log, meltano, runs, sandboxes, summary, world_store
+from acme_orchestration import locks, log, meltano, runs, sandboxes, status, summary, transform, world_store
+from acme_orchestration.context import Context
 from acme_orchestration.paths import data_dir, source_names, warehouse_path
+from acme_orchestration.sources import discover
 
 
 def run(seed: int, scale: float, reset: bool = False, advance_hours: float = 0, full: bool = False) -> int:
-    """Run every source's job against its sandbox, then build the dbt project; returns an exit code."""
+    """Run every source's job against its sandbox, then build the dbt project; returns an exit code.
+
+    Each source's job runs under its source lock. The dbt build is the same gated build as
+    ``acme run``: when a source's load fails, the marts that depend on it keep their last good data
+    and are marked stale in ``ops.mart_status``; the others are still built.
+    """
     if reset:
         shutil.rmtree(data_dir(), ignore_errors=True)
     pinned = world_store.pin(seed, scale, reset=reset)
@@ -25,6 +32,7 @@ def run(seed: int, scale: float, reset: bool = False, advance_hours: float = 0, 
     structlog.contextvars.bind_contextvars(run_id=run_id)
     logger = log.get("main")
     record = runs.RunRecord(run_id=run_id, job=f"main-{mode}")
+    context = Context(seed=seed, scale=scale)
     sources = source_names()
     total_steps = 4 + len(sources)
     step = 0
@@ -46,30 +54,37 @@ def run(seed: int, scale: float, reset: bool = False, advance_hours: float = 0, 
 
     progress("installing Meltano plugins (cached after the first run)")
     started = time.monotonic()
-    meltano.install()
+    specs = [spec for spec in discover() if spec.name in sources]
+    extractors = sorted({job.extractor.split("--")[0] for spec in specs for job in spec.jobs})
+    loaders = sorted({job.loader for spec in specs for job in spec.jobs})
+    if not meltano.installed(extractors, loaders):
+        meltano.install()
     record.step("meltano-install", True, time.monotonic() - started)
 
-    ok = True
+    loaded: set[str] = set()
+    failed: dict[str, str] = {}
     with sandboxes.running(world, sources, pinned.advanced_seconds) as servers:
         for source in sources:
             job = f"{source}-{mode}"
             progress(f"extracting {source} from its sandbox at {servers[source].url} into bronze ({job})")
             env = sandboxes.tap_env(source, servers[source])
-            result = meltano.run_job(job, run_id, extra_env=env)
-            record.step(job, result.ok, result.seconds, source=source)
-            ok = ok and result.ok
-    if not ok:
-        record.finish("failed")
-        runs.record(warehouse_path(), record)
-        logger.error("a load failed: silver and gold keep their last good data")
-        return 1
+            with locks.source_lock(source, run_id=run_id), locks.warehouse_lock("duckdb", run_id):
+                result = meltano.run_job(job, run_id, extra_env=env)
+                status.record_load(source, result.ok, result.reason, run_id)
+            record.step(job, result.ok, result.seconds, source=source, reason=result.reason or None)
+            if result.ok:
+                loaded.add(source)
+            else:
+                failed[source] = result.reason
+    if failed:
+        logger.error("a load failed: the marts that depend on it keep their last good data", failed=sorted(failed))
 
-    progress("building silver and gold with dbt (duckdb target)")
-    outcome = dbt.invoke("build", as_of=pinned.clock, run_id=run_id)
-    record.step("dbt-build", outcome.success, outcome.seconds, failures=list(outcome.failures))
-    record.finish("succeeded" if outcome.success else "failed")
-    runs.record(warehouse_path(), record)
+    progress("building silver and gold with dbt (duckdb target), gated on healthy inputs")
+    ok = transform.run(context, run_id, record, loaded, failed)
+    record.finish("succeeded" if ok else "failed")
+    with locks.warehouse_lock("duckdb", run_id):
+        runs.record(record)
 
     progress("summary")
     print(summary.render(warehouse_path(), pinned.clock), flush=True)
-    return 0 if outcome.success else 1
+    return 0 if ok else 1

@@ -13,11 +13,17 @@ from acme_orchestration import log
 
 
 @contextlib.contextmanager
-def running(world: World, sources: list[str], advanced_seconds: int = 0) -> Iterator[dict[str, Any]]:
+def running(
+    world: World,
+    sources: list[str],
+    advanced_seconds: int = 0,
+    overrides: dict[str, Any] | None = None,
+) -> Iterator[dict[str, Any]]:
     """Serve each source's sandbox in a background thread; yields {source: RunningSandbox}.
 
     Every sandbox package follows the template's convention: ``<source>_sandbox.app.run_in_thread``
-    and ``<source>_sandbox.settings.SandboxSettings``.
+    and ``<source>_sandbox.settings.SandboxSettings``. ``overrides`` sets sandbox settings by name
+    (e.g. ``{"error_rate": 1.0}``) on every sandbox that has them.
     """
     logger = log.get("sandboxes")
     with contextlib.ExitStack() as stack:
@@ -26,6 +32,9 @@ def running(world: World, sources: list[str], advanced_seconds: int = 0) -> Iter
             app_module = importlib.import_module(f"{source}_sandbox.app")
             settings_module = importlib.import_module(f"{source}_sandbox.settings")
             settings = settings_module.SandboxSettings()
+            for name, value in (overrides or {}).items():
+                if hasattr(settings, name):
+                    setattr(settings, name, value)
             if advanced_seconds and hasattr(settings, "start_clock"):
                 settings.start_clock = int(world.anchor.timestamp()) + advanced_seconds
             server = stack.enter_context(app_module.run_in_thread(world, settings))

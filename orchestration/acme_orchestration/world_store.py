@@ -73,3 +73,15 @@ def save(pinned: PinnedWorld) -> None:
 def build(pinned: PinnedWorld) -> World:
     """Generate the world (deterministic for the pinned settings)."""
     return build_world(pinned.config())
+
+
+def current(seed: int | None = None, scale: float | None = None) -> PinnedWorld:
+    """The pinned world; pins one (seed 42, scale 0.01 unless given) when there is none yet.
+
+    Seed or scale given and different from the pinned ones re-pin, as the main job does.
+    """
+    path = _file()
+    if path.exists():
+        raw = json.loads(path.read_text())
+        return pin(raw["seed"] if seed is None else seed, raw["scale"] if scale is None else scale)
+    return pin(42 if seed is None else seed, 0.01 if scale is None else scale)
