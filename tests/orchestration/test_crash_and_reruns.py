@@ -156,13 +156,20 @@ def journey(base_dir: DataDir, clean_dir: DataDir, tmp_path_factory: pytest.Temp
     delta_before = _state(j.path, DELTA_STATE)
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     env = env_for(j.path)
-    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True, "cwd": REPO, "env": env}
-    full = subprocess.Popen(acme_command("run", "stripe-full"), **pipes)  # type: ignore[call-overload]
-    scheduled = subprocess.Popen(  # type: ignore[call-overload]
-        acme_command("scheduler", "--once", "--now", now.isoformat(), "--source", "stripe"), **pipes
-    )
-    full_out, _ = full.communicate(timeout=900)
-    scheduler_out, _ = scheduled.communicate(timeout=900)
+    # Output goes to files, not pipes: a pipe nobody reads fills up and blocks its writer while it
+    # holds the source lock, and the other run then waits for ever.
+    full_log, scheduler_log = j.path / "concurrent-full.log", j.path / "concurrent-scheduler.log"
+    with full_log.open("w") as full_file, scheduler_log.open("w") as scheduler_file:
+        common = {"stderr": subprocess.STDOUT, "text": True, "cwd": REPO, "env": env}
+        full = subprocess.Popen(acme_command("run", "stripe-full"), stdout=full_file, **common)  # type: ignore[call-overload]
+        scheduled = subprocess.Popen(  # type: ignore[call-overload]
+            acme_command("scheduler", "--once", "--now", now.isoformat(), "--source", "stripe"),
+            stdout=scheduler_file,
+            **common,
+        )
+        full.wait(timeout=900)
+        scheduled.wait(timeout=900)
+    full_out, scheduler_out = full_log.read_text(), scheduler_log.read_text()
     j.facts["concurrent"] = (full.returncode, full_out, scheduled.returncode, scheduler_out)
     j.facts["locks"] = _lock_intervals(j.warehouse, started)
     j.facts["states"] = (delta_before, _state(j.path, DELTA_STATE), _state(j.path, FULL_STATE))
