@@ -179,13 +179,17 @@ def _plain(value: t.Any) -> t.Any:
 
 
 @pytest.mark.snowflake
-def test_accounts_staging_builds_the_same_on_fakesnow(scenario: tuple[t.Any, ...]) -> None:
+def test_accounts_staging_builds_the_same_on_fakesnow(
+    scenario: tuple[t.Any, ...], fakesnow_server: dict[str, t.Any]
+) -> None:
     """Snowflake parity: bronze as target-bronze writes it there (VARIANT via PARSE_JSON), same silver rows."""
-    fakesnow = pytest.importorskip("fakesnow")
+    import contextlib
+
     import snowflake.connector
 
     work = scenario[0]
-    with fakesnow.server() as server:
+    # the session's one fakesnow server (root conftest.py)
+    with contextlib.nullcontext(fakesnow_server) as server:
         conn = snowflake.connector.connect(**server, database="ACME_SF", schema="BRONZE")
         try:
             cur = conn.cursor()

@@ -22,12 +22,7 @@ DELETED_TICKET = 58
 pytestmark = pytest.mark.snowflake
 
 
-@pytest.fixture(scope="module")
-def fakesnow_server() -> t.Iterator[dict[str, t.Any]]:
-    """An in-memory fakesnow server on a free loopback port."""
-    fakesnow = pytest.importorskip("fakesnow")
-    with fakesnow.server() as kwargs:
-        yield kwargs
+# `fakesnow_server`: the session's one fakesnow server, from the repo's root conftest.py.
 
 
 def _load(server: dict[str, t.Any], tap_run: t.Any, tmp_path: Path, run_id: str) -> None:
