@@ -172,5 +172,5 @@ EXPECTED_SCHEMA_CHANGES = {
 SCHEMA_CHANGES_SQL = (
     "select stream, schema_version, schema_hash, previous_schema_hash, change_type, properties_added, "
     "properties_removed, added_property_count, removed_property_count, property_count "
-    "from silver.stg_bronze__schema_changes where source = 'stripe'"
+    "from ops.stg_bronze__schema_changes where source = 'stripe'"
 )

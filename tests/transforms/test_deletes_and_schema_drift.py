@@ -88,7 +88,7 @@ def test_load_audit_model(built: tuple[Path, DbtResult]) -> None:
     rows = _query(
         db,
         "select run_id, stream, sync_mode, is_complete_full_snapshot, is_latest_complete_full_snapshot, "
-        "duration_seconds from silver.stg_bronze__load_audit",
+        "duration_seconds from ops.stg_bronze__load_audit",
     )
     assert len(rows) == len(audits())
     complete = {(r[0], r[1]) for r in rows if r[3]}
@@ -108,8 +108,8 @@ def test_bookkeeping_models_build_on_empty_tables(tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
     load_duckdb(str(db), bronze_rows())
     assert_ok(run_dbt(["build", *SELECT], tmp_path, env={"ACME_DUCKDB_PATH": str(db)}))
-    assert _query(db, "select count(*) from silver.stg_bronze__schema_changes") == [(0,)]
-    assert _query(db, "select count(*) from silver.stg_bronze__load_audit") == [(0,)]
+    assert _query(db, "select count(*) from ops.stg_bronze__schema_changes") == [(0,)]
+    assert _query(db, "select count(*) from ops.stg_bronze__load_audit") == [(0,)]
     assert (
         _query(db, "select customer_id from silver.stg_stripe__customers where deletion_signal = 'full_snapshot'") == []
     )
