@@ -18,3 +18,16 @@ def fakesnow_server() -> Iterator[dict[str, Any]]:
     """
     with fakesnow.server() as connect_args:
         yield connect_args
+
+
+#: Test folders whose tests run Meltano jobs: they share the repo's ``.meltano`` plugin installs and
+#: expensive session fixtures (loaded data folders), so pytest-xdist keeps them on one worker.
+_MELTANO_FOLDERS = ("tests/orchestration/", "tests/e2e/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    for item in items:
+        relative = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
+        if relative.startswith(_MELTANO_FOLDERS):
+            item.add_marker(pytest.mark.xdist_group("meltano"))
