@@ -25,6 +25,7 @@ def fakesnow_server() -> Iterator[dict[str, Any]]:
 _MELTANO_FOLDERS = ("tests/orchestration/", "tests/e2e/")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marker into the node id's group
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     root = config.rootpath
     for item in items:
