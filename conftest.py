@@ -20,15 +20,24 @@ def fakesnow_server() -> Iterator[dict[str, Any]]:
         yield connect_args
 
 
+
 #: Test folders whose tests run Meltano jobs: they share the repo's ``.meltano`` plugin installs and
-#: expensive session fixtures (loaded data folders), so pytest-xdist keeps them on one worker.
+#: expensive session fixtures (loaded data folders), so they all run on one pytest-xdist worker.
 _MELTANO_FOLDERS = ("tests/orchestration/", "tests/e2e/")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marker into the node id's group
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    root = config.rootpath
-    for item in items:
-        relative = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
-        if relative.startswith(_MELTANO_FOLDERS):
-            item.add_marker(pytest.mark.xdist_group("meltano"))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Distribute tests by file (module fixtures are built once), Meltano folders as one unit.
+
+    (xdist's own ``--dist loadgroup`` renames node ids through an attribute pytest 9.2 no longer
+    reads, so the grouping is done here, in the scheduler, where xdist decides.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class MeltanoAwareScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(_MELTANO_FOLDERS):
+                return "meltano"
+            return nodeid.split("::", 1)[0]
+
+    return MeltanoAwareScheduling(config, log)
