@@ -20,7 +20,6 @@ def fakesnow_server() -> Iterator[dict[str, Any]]:
         yield connect_args
 
 
-
 #: Test folders whose tests run Meltano jobs: they share the repo's ``.meltano`` plugin installs and
 #: expensive session fixtures (loaded data folders), so they all run on one pytest-xdist worker.
 _MELTANO_FOLDERS = ("tests/orchestration/", "tests/e2e/")

@@ -23,7 +23,16 @@ STRIPE_SETTINGS = [
         "max_concurrent_requests",
         th.IntegerType,
         default=4,
-        description="Parallel re-fetches of changed objects (the request-rate cap still applies).",
+        description=(
+            "Parallel requests: created windows of a listing and re-fetches of changed objects "
+            "(the request-rate cap still applies)."
+        ),
+    ),
+    th.Property(
+        "min_partition_seconds",
+        th.IntegerType,
+        default=3600,
+        description="A listing's created window is not split below twice this width.",
     ),
     th.Property("api_version", th.StringType, description="Stripe-Version header (default: the account's)."),
     th.Property(
