@@ -10,6 +10,7 @@ from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.schema.source import SchemaDirectory
 
 from .base import SourceStream, response_body
+from .partitions import CreatedWindow, SplittingListing
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -92,6 +93,24 @@ class StripeStream(SourceStream):
             if not page.get("has_more") or not data:
                 return
             query["starting_after"] = data[-1]["id"]
+
+    def list_in_windows(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
+        """Every object of this stream's listing (``get_url_params``), in ``created`` windows read by
+        up to ``max_concurrent_requests`` concurrent requests (see ``partitions.py``)."""
+        params = self.get_url_params(context, None)
+        end = params.get("created[lt]")
+        window = CreatedWindow(int(params.get("created[gte]") or 0), None if end is None else int(end))
+        url = self.get_url(context)
+        listing = SplittingListing(
+            lambda page_params: self.fetch_json(url, page_params),
+            params,
+            window,
+            workers=int(self.config.get("max_concurrent_requests", 4)),
+            min_split_seconds=int(self.config.get("min_partition_seconds", 3600)),
+        )
+        yield from listing
+        if listing.windows > 1:
+            self.logger.info("listed in %d created windows", listing.windows)
 
     def preflight(self) -> dict[str, t.Any]:
         """Credential check that also fixes the run's high-water mark (the newest event)."""

@@ -3,7 +3,7 @@
 A delta run of an object stream (customers, invoices, …):
 
 1. lists objects with ``created[gte]`` = bookmark - ``lookback_seconds``, in ``created`` windows
-   read by up to ``max_concurrent_requests`` requests at once (``partitions.py``);
+   read by up to ``max_concurrent_requests`` requests at once (:meth:`StripeStream.list_in_windows`);
 2. reads ``/v1/events`` of the stream's event types since the same instant, keeps the newest
    event per object id, and re-fetches each changed object by id once (bounded concurrency);
    objects whose newest event is a deletion become records with ``deleted: true`` and
@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 from .base import ResourceNotFoundError
 from .client import StripeStream
-from .partitions import CreatedWindow, SplittingListing
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -112,22 +111,6 @@ class StripeObjectStream(StartDateAsEpoch, StripeStream):
             params["created[lt]"] = _epoch(str(end_date))
         return params
 
-    def list_objects(self, context: Context | None) -> Iterator[Record]:
-        """Every object of this run's listing, read in ``created`` windows by concurrent requests."""
-        params = self.get_url_params(context, None)
-        end = params.get("created[lt]")
-        window = CreatedWindow(int(params.get("created[gte]") or 0), None if end is None else int(end))
-        listing = SplittingListing(
-            lambda page_params: self.fetch_json(self.get_url(context), page_params),
-            params,
-            window,
-            workers=int(self.config.get("max_concurrent_requests", 4)),
-            min_split_seconds=int(self.config.get("min_partition_seconds", 3600)),
-        )
-        yield from listing
-        if listing.windows > 1:
-            self.logger.info("listed in %d created windows", listing.windows)
-
     # -- planning ---------------------------------------------------------------------------
 
     def plan(self, context: Context | None) -> ReadPlan:
@@ -173,7 +156,7 @@ class StripeObjectStream(StartDateAsEpoch, StripeStream):
             self._keep_bookmark_at_least(int(bookmark), context)
 
         listed: set[str] = set()
-        for obj in self.list_objects(context):
+        for obj in self.list_in_windows(context):
             listed.add(str(obj["id"]))
             yield {**obj, CURSOR: obj["created"]}
         if self._plan.mode == "delta" and self._plan.since is not None:

@@ -14,6 +14,7 @@ page per thread, whatever the size of the account.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -37,17 +38,20 @@ class CreatedWindow:
 
 
 _DONE = object()
+#: Pages a slice is meant to hold, judged by the density of the page that was just read.
+PAGES_PER_SLICE = 4
 Page = dict[str, Any]
 
 
 class SplittingListing:
     """Every object of one Stripe list, read by up to ``workers`` threads over ``created`` windows.
 
-    It starts as one window. Whenever a window turns out to hold more than a page and a thread is
-    idle, the reader hands the older half of what it has not read yet (``created`` below the middle
-    of the remaining range) to the idle thread and goes on with the newer half from its cursor. Ties
-    cannot be lost: the listing that continues keeps every object at or above the middle, the new
-    window every object below it. Windows narrower than ``min_split_seconds`` are not split.
+    It starts as one window. Whenever a window turns out to hold more than a page and threads are
+    idle, the reader cuts slices off the range it has not read yet (``created`` from the window's
+    start up to the oldest object read), hands the older ones to the idle threads and goes on with the
+    newest from its cursor. Ties cannot be lost: the listing that continues keeps every object at or
+    above its new start, each slice every object in its own range. Slices are sized from the density
+    of the page just read (see :meth:`_split`) and never narrower than ``min_split_seconds``.
 
     ``fetch_page(params)`` returns one list page (``data``, ``has_more``).
     """
@@ -126,18 +130,29 @@ class SplittingListing:
             self._active += 1
             return self._pending.pop()
 
-    def _someone_idle(self) -> bool:
+    def _idle_threads(self) -> int:
         with self._cond:
-            return not self._pending and self._active < self._workers
+            return max(0, self._workers - self._active - len(self._pending))
 
-    def _split(self, window: CreatedWindow, oldest_read: int) -> CreatedWindow:
-        """Hand ``[gte, middle)`` to an idle thread; keep ``[middle, lt)``."""
-        middle = window.gte + (oldest_read - window.gte) // 2
+    def _split(self, window: CreatedWindow, page_span: int, oldest_read: int, slices: int) -> CreatedWindow:
+        """Hand up to ``slices`` older slices of the unread range to idle threads; keep the newest.
+
+        A slice is ``PAGES_PER_SLICE`` times as wide as the page just read (at least
+        ``min_split_seconds``), so where the list is as dense as here each slice holds about that
+        many pages; the oldest slice takes everything down to the window's start and splits again
+        when it turns out to hold more.
+        """
+        width = max(page_span * PAGES_PER_SLICE, self._min_split)
+        cuts = [oldest_read - n * width for n in range(1, slices + 1)]
+        cuts = [cut for cut in cuts if cut > window.gte]
+        if not cuts:
+            return window
         with self._cond:
-            self._pending.append(CreatedWindow(window.gte, middle))
-            self.windows += 1
-            self._cond.notify()
-        return CreatedWindow(middle, window.lt)
+            for lo, hi in itertools.pairwise([*cuts, window.gte][::-1]):
+                self._pending.append(CreatedWindow(lo, hi))
+                self.windows += 1
+            self._cond.notify_all()
+        return CreatedWindow(cuts[0], window.lt)
 
     def _read(self, window: CreatedWindow) -> None:
         params = {**self._params, **window.params()}
@@ -150,6 +165,6 @@ class SplittingListing:
                 return
             params["starting_after"] = data[-1]["id"]
             oldest_read = int(data[-1]["created"])
-            if oldest_read - window.gte >= 2 * self._min_split and self._someone_idle():
-                window = self._split(window, oldest_read)
+            if (idle := self._idle_threads()) and oldest_read - window.gte > self._min_split:
+                window = self._split(window, int(data[0]["created"]) - oldest_read, oldest_read, idle)
                 params["created[gte]"] = window.gte

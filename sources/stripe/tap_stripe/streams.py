@@ -180,7 +180,7 @@ class EventsStream(StartDateAsEpoch, StripeStream):
                 iso(int(bookmark)),
                 retention // 86_400,
             )
-        yield from super().get_records(context)
+        yield from self.list_in_windows(context)
 
     def get_url_params(self, context: Context | None, next_page_token: str | None) -> dict[str, t.Any]:
         """``created[gte]`` = bookmark - ``lookback_seconds`` on delta runs."""
