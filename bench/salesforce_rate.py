@@ -4,8 +4,10 @@ The sandbox (``acme serve salesforce``, its own process) enforces a token-bucket
 ``--limit-rps`` requests per second (429 + Retry-After beyond it) and a daily API allocation. The tap
 runs in this process with REST pages of ``--page-size`` records, so a run makes many requests, in
 two modes: with its client-side cap at the limit (``max_requests_per_second = limit``, how it is
-meant to run) and uncapped (it meets the 429s and honours Retry-After). Prints achieved requests/s
-against the allowed rate, 429s, records/s and the share of the daily allocation the run used.
+meant to run) and uncapped (it meets the 429s and honours Retry-After); then the way the daily
+reconciliation reads (Bulk API 2.0 query jobs). Prints achieved requests/s against the allowed rate,
+429s, records/s, the share of the daily allocation the run used, and the projected reconciliation
+time and API calls at full scale (Salesforce's budget is a daily call allocation, not a rate).
 
     uv run python bench/salesforce_rate.py --scale 0.05 --limit-rps 25 --latency-ms 20
 """
@@ -26,6 +28,11 @@ from typing import Any
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
+#: Salesforce at AcmeCloud's scale (accounts + contacts + opportunities) and the Bulk results page size.
+FULL_SCALE_RECORDS = 8_000_000
+BULK_PAGE_RECORDS = 50_000
+#: Enterprise Edition: 100,000 calls a day plus per-licence calls; the smallest figure is used.
+DAILY_ALLOCATION = 100_000
 BIN = Path(sys.executable).parent
 
 
@@ -134,6 +141,14 @@ def main() -> None:
         results = [
             measure(url, args.limit_rps, "capped at the limit", max_requests_per_second=int(args.limit_rps), **common),
             measure(url, args.limit_rps, "uncapped (429 + Retry-After)", max_requests_per_second=0, **common),
+            measure(
+                url,
+                args.limit_rps,
+                "bulk API 2.0 (the daily reconciliation)",
+                max_requests_per_second=int(args.limit_rps),
+                bulk_threshold=0,
+                bulk_poll_interval_seconds=0.2,
+            ),
         ]
     finally:
         server.terminate()
@@ -150,6 +165,14 @@ def main() -> None:
             f"incl. its burst), {r['requests_ok']} ok, {r['requests_429']} x 429, "
             f"{r['records']} records in {r['seconds']} s, {r['api_usage']}"
         )
+    bulk = results[-1]
+    hours = FULL_SCALE_RECORDS / bulk["records_per_second"] / 3600
+    calls = FULL_SCALE_RECORDS / BULK_PAGE_RECORDS + 4 * 6
+    print(
+        f"projected daily reconciliation ({FULL_SCALE_RECORDS:,} records through Bulk API 2.0 at "
+        f"{bulk['records_per_second']:.0f} records/s in one process): {hours:.2f} h, ~{calls:.0f} API calls "
+        f"({calls / DAILY_ALLOCATION:.2%} of a {DAILY_ALLOCATION:,}-call daily allocation; goal <= 50%)"
+    )
     print(json.dumps(results, indent=2))
 
 

@@ -128,19 +128,20 @@
 -#}
 {% macro identity_normalize_name(expression) -%}
     {%- set legal = ['inc', 'incorporated', 'corp', 'corporation', 'llc', 'ltd', 'limited', 'plc', 'gmbh',
-                     'ag', 'co', 'kg', 'sas', 'sa', 'sarl', 'bv', 'nv', 'dac', 'sl', 'srl', 'spa', 'group',
-                     'company', 'the'] -%}
+                     'ag', 'co', 'kg', 'sas', 'sa', 'sarl', 'bv', 'nv', 'dac', 'sl', 'srl', 'spa', 'pty',
+                     'pte', 'pvt', 'private', 'ab', 'group', 'company', 'the'] -%}
     {%- set step = "lower(trim(" ~ expression ~ "))" -%}
     {%- set step = identity_regexp_replace(step, '[(].*[)]', ' ') -%}
     {%- set step = identity_regexp_replace(step, ' - .*$', ' ') -%}
     {#- "s.r.l." -> "srl", "b.v." -> "bv": drop dots between letters first, then other punctuation -#}
     {%- set step = identity_regexp_replace(step, '[.]', '') -%}
     {%- set step = identity_regexp_replace(step, '[^a-z0-9]+', ' ') -%}
-    {%- set step = "' ' || " ~ step ~ " || ' '" -%}
+    {#- a list, not `set` in the loop: a variable set inside a Jinja for loop is gone after it -#}
+    {%- set wrapped = ["' ' || " ~ step ~ " || ' '"] -%}
     {%- for word in legal -%}
-        {%- set step = "replace(" ~ step ~ ", ' " ~ word ~ " ', ' ')" -%}
+        {%- do wrapped.append("replace(" ~ wrapped[-1] ~ ", ' " ~ word ~ " ', ' ')") -%}
     {%- endfor -%}
-    nullif(trim({{ identity_regexp_replace(step, ' +', ' ') }}), '')
+    nullif(trim({{ identity_regexp_replace(wrapped[-1], ' +', ' ') }}), '')
 {%- endmacro %}
 
 

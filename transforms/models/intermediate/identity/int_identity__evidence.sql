@@ -12,6 +12,8 @@
 --                     (account websites and contacts' corporate email domains)
 --   phone      (0.7) / person_name (0.3), Zendesk users only: the same phone digits / full name as
 --                     a placed contact, Stripe customer or Zendesk user (phase 3)
+--   name_exact (0.5) also in phase 3: an unplaced Stripe customer / organization with the same
+--                     normalised name as placed ones of exactly one cluster
 --   name       (0.5 exact normalised, 0.35 Jaro-Winkler >= threshold, blocked on 2 letters)
 -- An identifier pointing at more than var identity_max_group_size clusters is not used.
 with records as (
@@ -337,6 +339,19 @@ person_identifiers as (
     where r.source_entity in ('contact', 'customer', 'user') and lower(trim(r.record_name)) like '% %'
 ),
 
+-- names of placed customer-level records (Stripe customers, organizations): for the ones still
+-- unplaced whose name no account carries (e.g. "ACME PTY LTD" next to an "Acme" organization)
+placed_names as (
+    select
+        r.name_norm,
+        min(p.account_cluster) as account_cluster
+    from records as r
+    inner join phase12_best as p on r.record_key = p.record_key
+    where r.source_entity in ('customer', 'organization') and r.name_norm is not null
+    group by r.name_norm
+    having count(distinct p.account_cluster) = 1
+),
+
 identifier_map as (
     select
         kind,
@@ -347,7 +362,8 @@ identifier_map as (
     having count(distinct account_cluster) = 1
 ),
 
--- Zendesk users: the same phone (callers without email) or full name as a placed person record
+-- Zendesk users: the same phone (callers without email) or full name as a placed person record;
+-- unplaced customers and organizations: the same normalised name as a placed one
 phase3 as (
     select distinct
         r.record_key,
@@ -373,6 +389,17 @@ phase3 as (
         on other.kind = 'person_name' and r.person_name_norm = other.identifier
             and r.record_key <> other.record_key
     where r.source_entity = 'user'
+    union all
+    select
+        r.record_key,
+        'name_exact' as match_rule,
+        'name' as rule_family,
+        0.5 as weight,
+        m.account_cluster
+    from records as r
+    inner join placed_names as m on r.name_norm = m.name_norm
+    where r.source_entity in ('customer', 'organization')
+        and r.record_key not in (select placed.record_key from phase12_best as placed)
 )
 
 select distinct
