@@ -147,13 +147,23 @@ def main() -> None:
         common = {"page_size": args.page_size}
         results = [
             measure(url, "baseline: one request at a time", budget, max_concurrent_requests=1, **common),
-            measure(url, f"partitioned: {args.concurrency} windows at once", budget,
-                    max_concurrent_requests=args.concurrency, **common),
+            measure(
+                url,
+                f"partitioned: {args.concurrency} windows at once",
+                budget,
+                max_concurrent_requests=args.concurrency,
+                **common,
+            ),
         ]
         if args.full_pages:
             results.append(
-                measure(url, "partitioned, 100-object pages", budget, max_concurrent_requests=args.concurrency,
-                        page_size=100)
+                measure(
+                    url,
+                    "partitioned, 100-object pages",
+                    budget,
+                    max_concurrent_requests=args.concurrency,
+                    page_size=100,
+                )
             )
     finally:
         server.terminate()

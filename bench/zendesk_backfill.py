@@ -6,8 +6,9 @@ no state) is piped into ``target-bronze`` (a temporary DuckDB), as ``meltano run
 page size is chosen so the backfill needs about ``--minutes`` worth of export requests at the limit.
 
 Goal: no failed request (every response 2xx: the tap paces itself, it never learns the limit from
-429s) and at least 90 % of the export rate the tap is given (``--share`` percent of the limit) used. The sandbox's ``/_sandbox/stats`` gives the
-counts; the achieved rate is (requests - 1) / (last - first request) per minute.
+429s) and at least 90 % of the export rate the tap is given (``--share`` percent of the limit) used.
+The sandbox's ``/_sandbox/stats`` gives the counts; the achieved rate is (requests - 1) / (last - first
+request) per minute.
 
     uv run python bench/zendesk_backfill.py --minutes 3
 """
