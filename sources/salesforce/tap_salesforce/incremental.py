@@ -3,9 +3,10 @@
 A run of a stream:
 
 1. builds the schema from describe (new custom fields show up in this run's SCHEMA message);
-2. picks its lower bound: nothing on a first run or a ``full_reload`` (``start_date`` if set), else
+2. picks its bounds: nothing on a first run or a ``full_reload`` (``start_date`` if set), else
    ``SystemModstamp >= bookmark - lookback_seconds``, or with no lookback strictly after the
    bookmarked (SystemModstamp, Id), so records that share the bookmark's second are never lost;
+   replays of a window add ``SystemModstamp < end_date``;
 3. picks the API: Bulk API 2.0 for streams in ``bulk_streams`` whose ``COUNT()`` exceeds
    ``bulk_threshold``, else REST ``queryAll`` in ``page_size`` slices ordered by
    (SystemModstamp, Id), each slice continuing strictly after the previous slice's last record;
@@ -27,7 +28,7 @@ from singer_sdk import singerlib as singer
 from .bulk import BulkQuery
 from .client import SCHEMAS, SalesforceStream
 from .describe import field_types, normalize_datetime, stream_schema, typed_value
-from .soql import MODSTAMP, Cursor, after, at_or_after, count, select, sf_datetime
+from .soql import MODSTAMP, Cursor, after, at_or_after, before, both, count, select, sf_datetime
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -133,6 +134,11 @@ class SalesforceObjectStream(SalesforceStream):
             return at_or_after(since), f"changes since {since} (bookmark {bookmark.modstamp} - {lookback}s lookback)"
         return after(bookmark), f"changes after ({bookmark.modstamp}, {bookmark.record_id or '-'})"
 
+    def upper_bound(self) -> str | None:
+        """``SystemModstamp < end_date`` on replays of a window (``acme replay --end``), else None."""
+        end_date = self.config.get("end_date")
+        return before(self._start_date_modstamp(str(end_date))) if end_date else None
+
     @staticmethod
     def _start_date_modstamp(value: str) -> str:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -152,6 +158,9 @@ class SalesforceObjectStream(SalesforceStream):
     def get_records(self, context: Context | None) -> Iterable[Record]:
         """Every record past the lower bound, then the bookmark moves to the greatest one read."""
         where, reason = self.lower_bound(context)
+        if upper := self.upper_bound():
+            where = both(where, upper)
+            reason += f", up to end_date {self.config['end_date']}"
         api, why = self.choose_api(where)
         self.logger.info("%s read over %s (%s): %s", self.sobject, api, why, reason)
         self._run_max = None
@@ -174,7 +183,7 @@ class SalesforceObjectStream(SalesforceStream):
             if read < page or last is None:
                 return
             # the next slice continues strictly after the last record: no tie on the second is lost
-            condition = after(Cursor.of(last))
+            condition = both(after(Cursor.of(last)), self.upper_bound())
 
     def _query_all(self, soql: str) -> Iterator[Record]:
         body = self.fetch_json(self.api_url("/queryAll"), {"q": soql})

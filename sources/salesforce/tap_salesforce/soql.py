@@ -50,6 +50,18 @@ def at_or_after(modstamp: str) -> str:
     return f"{MODSTAMP} >= {datetime_literal(modstamp)}"
 
 
+def before(modstamp: str) -> str:
+    """``SystemModstamp < t``."""
+    return f"{MODSTAMP} < {datetime_literal(modstamp)}"
+
+
+def both(first: str | None, second: str | None) -> str | None:
+    """``(first) AND (second)``, or whichever is set."""
+    if first and second:
+        return f"({first}) AND ({second})"
+    return first or second
+
+
 def after(cursor: Cursor) -> str:
     """Strictly after ``cursor`` in (SystemModstamp, Id) order: ties on the second are never lost."""
     if not cursor.record_id:

@@ -64,6 +64,11 @@ class TapSalesforce(SourceTap):
             "bulk_poll_timeout_seconds", th.NumberType, default=3600, description="Give up on a job after this long."
         ),
         th.Property("bulk_page_records", th.IntegerType, default=50_000, description="maxRecords per results page."),
+        th.Property(
+            "end_date",
+            th.DateTimeType,
+            description="Replays only: read records last modified before this time (`acme replay --end`).",
+        ),
     ).to_dict()
 
     # Discovery (describe) already makes requests while singer-sdk's Tap.__init__ runs, before

@@ -182,3 +182,16 @@ def test_a_catalog_made_before_a_new_field_does_not_hide_it(
     scores = [m["record"]["Health_Score__c"] for m in messages if m["type"] == "RECORD"]
     assert scores
     assert sum(score is not None for score in scores) > len(scores) / 2
+
+
+def test_a_replay_window_reads_only_records_modified_inside_it(
+    clean_run: t.Any, sandbox_url: str, tap_runner: t.Callable[..., t.Any], tap_config: t.Callable[..., t.Any]
+) -> None:
+    """``start_date`` / ``end_date`` (``acme replay --start/--end``) bound SystemModstamp on REST reads."""
+    stamps = sorted(r["SystemModstamp"] for r in clean_run.records("accounts"))
+    start, end = stamps[len(stamps) // 3], stamps[2 * len(stamps) // 3]
+    window = tap_runner(tap_config(sandbox_url, start_date=start, end_date=end, page_size=50))
+    inside = {r["Id"] for r in clean_run.records("accounts") if start <= r["SystemModstamp"] < end}
+    read = [r["Id"] for r in window.records("accounts")]
+    assert inside, "the window must hold accounts"
+    assert sorted(read) == sorted(inside)
