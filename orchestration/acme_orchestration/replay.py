@@ -10,8 +10,8 @@ silver and gold as they are, apart from newer versions of what changed at the so
 
 The window is passed as the tap's settings: ``start_date`` (every template tap has it) and
 ``end_date`` where the extractor declares it; what the bounds filter on is the source's choice
-(Stripe: object creation time; Salesforce: ``SystemModstamp``). A tap without ``end_date`` (Zendesk:
-its export has no upper bound) re-extracts from ``start`` up to now.
+(Stripe: object creation time; Salesforce: ``SystemModstamp``; Zendesk: ``updated_at``, the export
+stops at the first object past it). A tap without ``end_date`` re-extracts from ``start`` up to now.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@
 
 Without a position in state a stream starts at the bookmark minus ``lookback_seconds``, else at
 ``start_date``, else at 0 (everything). ``full_reload`` ignores state and reads everything.
+Replays of a window (``end_date``) stop at the first object updated at or after ``end_date``.
 While a page's records are emitted, the next page is already being requested (it waits for its
 slot under the export limit), so the export limit, not record processing, sets the pace.
 """
@@ -95,21 +96,30 @@ class ExportStream(ZendeskStream):
         params = self.first_params(context)
         self.logger.info("export from %s", {k: v for k, v in params.items() if k != "per_page"})
         url = self.get_url(context)
+        end = self.config.get("end_date")
+        end_at = epoch(end) if end else None
         pages = 0
         objects = 0
         for page in self._pages(url, params):
             pages += 1
             items = self.page_records(page)
+            past_end = False
+            if end_at is not None:  # exports run in update order: the window ends on this page
+                inside = [item for item in items if epoch(item["updated_at"]) < end_at]
+                past_end, items = len(inside) < len(items), inside
             self.on_page(items)
             for item in items:
                 objects += 1
                 yield self.shape(item)
             position = self.position_after(page)
-            if position is not None and not self.full_reload:
+            if position is not None and not self.full_reload and not past_end:
                 # every record of the page (and its children) is out: a run interrupted from here
                 # on resumes after this page
                 self.get_context_state(context)[self.position_key] = position
                 self._write_state_message()
+            if past_end:
+                self.logger.info("reached end_date %s", end)
+                break
         self.logger.info("export done: %d pages, %d objects", pages, objects)
 
     def _pages(self, url: str, params: Params) -> Iterator[Page]:

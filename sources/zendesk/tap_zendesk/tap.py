@@ -54,6 +54,11 @@ ZENDESK_SETTINGS = [
         default=1000,
         description="Objects per incremental export page (per_page, at most 1000).",
     ),
+    th.Property(
+        "end_date",
+        th.DateTimeType,
+        description="Replays only: stop the exports at objects updated at or after this time (`acme replay --end`).",
+    ),
 ]
 
 

@@ -122,3 +122,18 @@ def test_time_based_pages_drop_the_repeated_second_and_always_move_forward() -> 
     assert stream.position_after(page2) == 1735689603
     stuck = Page({"start_time": 1735689603}, {"organizations": [org(6, 3)], "end_time": 1735689603})
     assert stream.next_params(stuck) == {"start_time": 1735689604, "per_page": 1000}
+
+
+def test_a_replay_window_stops_at_end_date(
+    clean_run: t.Any, zendesk_sandbox_url: str, tap_runner: t.Callable[..., t.Any], tap_config: t.Callable[..., t.Any]
+) -> None:
+    """``start_date`` / ``end_date`` (``acme replay --start/--end``): tickets updated inside the window,
+    read in small pages, and not one updated after it."""
+    stamps = sorted(r["updated_at"] for r in clean_run.records("tickets"))
+    start, end = stamps[len(stamps) // 3], stamps[2 * len(stamps) // 3]
+    window = tap_runner(tap_config(zendesk_sandbox_url, start_date=start, end_date=end, export_page_size=7))
+    inside = {r["id"] for r in clean_run.records("tickets") if start <= r["updated_at"] < end}
+    read = [r["id"] for r in window.records("tickets")]
+    assert inside, "the window must hold tickets"
+    assert sorted(read) == sorted(inside)
+    assert all(r["updated_at"] < end for r in window.records("users"))
