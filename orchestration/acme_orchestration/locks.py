@@ -7,30 +7,28 @@
   a time, so every step that writes the file (a Meltano load, dbt, the status tables) holds it.
   Always taken after the source lock, never the other way round (no deadlock).
 
-Both are ``fcntl``/``flock`` file locks (``filelock``) under ``<data dir>/locks/``: the kernel drops
-them when the holder dies, so a run killed with SIGKILL never leaves a stale lock behind.
+Locally both are ``fcntl``/``flock`` file locks (``filelock``) under ``<data dir>/locks/``: the
+kernel drops them when the holder dies, so a run killed with SIGKILL never leaves a stale lock.
 
-Production equivalent (ECS tasks on different hosts share no file system): the same names as
-items in a DynamoDB lock table, taken with a conditional put (``attribute_not_exists(lock) OR
-expires_at < :now``) holding a lease that the run renews while it works; a task that dies stops
-renewing and its lease expires. Snowflake needs no warehouse lock.
+In production (ECS tasks on different hosts share no file system) ``ACME_LOCK_TABLE`` names a
+DynamoDB table and the same names are items there, each holding a lease the run renews while it
+works (``leases.py``); a task that dies stops renewing and its lease expires. Snowflake needs no
+warehouse lock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from acme_orchestration import log
+from acme_orchestration import leases, log
+from acme_orchestration.leases import LockTimeoutError
 from acme_orchestration.paths import data_dir
-
-
-class LockTimeoutError(RuntimeError):
-    """A lock was not free within the allowed time."""
 
 
 def lock_dir() -> Path:
@@ -45,6 +43,11 @@ def held(name: str, timeout: float | None = None, run_id: str | None = None) -> 
 
     ``timeout`` None waits for ever; raises :class:`LockTimeoutError` when it runs out.
     """
+    if table := os.environ.get(leases.TABLE_ENV):
+        started = time.monotonic()
+        with leases.held(name, table, timeout, run_id):
+            yield time.monotonic() - started
+        return
     logger = log.get("locks").bind(lock=name, run_id=run_id)
     lock = FileLock(str(lock_dir() / f"{name}.lock"), thread_local=False)
     started = time.monotonic()

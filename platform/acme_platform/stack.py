@@ -151,6 +151,8 @@ def build_platform(
                 state_bucket_name=data_lake.state_bucket.bucket,
                 state_bucket_arn=data_lake.state_bucket.arn,
                 data_key_arn=data_lake.key.arn,
+                lock_table_name=data_lake.lock_table.name,
+                lock_table_arn=data_lake.lock_table.arn,
                 extractor_secret_arn=secrets.arn(f"{source.name}/extractor"),
                 loader_secret_arn=secrets.arn(f"{source.name}/loader"),
                 storage_integration=settings.storage_integration,

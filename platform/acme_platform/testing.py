@@ -152,13 +152,15 @@ def _matches(pattern: str, value: str) -> bool:
 def _condition_holds(condition: Mapping[str, Any], context: Mapping[str, str]) -> bool:
     """IAM condition semantics, including for keys absent from the request: ``Null``
     tests presence, ``...IfExists`` and negated operators are true, the others false."""
-    for operator, entries in condition.items():
+    for qualified, entries in condition.items():
+        # set operators over a single-valued request key: ForAllValues holds for an absent key
+        qualifier, _, operator = qualified.rpartition(":")
         for key, expected in entries.items():
             values = [str(v).lower() if operator in ("Bool", "Null") else str(v) for v in _as_list(expected)]
             if operator == "Null":
                 ok = ("true" if key not in context else "false") in values
             elif key not in context:
-                ok = operator.endswith("IfExists") or "Not" in operator
+                ok = qualifier == "ForAllValues" or operator.endswith("IfExists") or "Not" in operator
             else:
                 op = operator.removesuffix("IfExists")
                 actual = context[key]

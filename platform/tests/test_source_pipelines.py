@@ -275,3 +275,22 @@ def test_main_program_runs_with_the_prod_stack_config(fake_sources_dir: Path) ->
     families = {r.inputs["family"] for r in mocks.of_type(TASK_DEF)}
     assert {"acme-cdp-prod-stripe", "acme-cdp-prod-zendesk", "acme-cdp-prod-transform"} <= families
     assert "aws:index/getCallerIdentity:getCallerIdentity" in mocks.calls
+
+
+def test_each_source_job_holds_its_own_lock_item_in_the_lock_table(stack: BuiltStack) -> None:
+    """The hourly delta and the daily full job of a source run on different hosts: the source lock
+    (acme_orchestration/leases.py) is a DynamoDB item, and a job may touch only its own source's."""
+    (table,) = stack.mocks.of_type("aws:dynamodb/table:Table")
+    assert table.inputs["hashKey"] == "lock"
+    assert table.inputs["ttl"] == {"attributeName": "expires_at", "enabled": True}
+    assert table.inputs["serverSideEncryption"]["enabled"] is True
+    table_arn = table.outputs["arn"]
+    for source, other in (("zendesk", "stripe"), ("stripe", "zendesk")):
+        env = {e["name"]: e["value"] for e in container_of(stack, f"{stack.settings.prefix}-{source}")["environment"]}
+        assert env["ACME_LOCK_TABLE"] == table.outputs["name"]
+        policy = task_policy(stack, source)
+        own = {"dynamodb:LeadingKeys": f"source-{source}"}
+        for action in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:GetItem"):
+            assert policy_allows(policy, action, table_arn, own), action
+        assert not policy_allows(policy, "dynamodb:PutItem", table_arn, {"dynamodb:LeadingKeys": f"source-{other}"})
+        assert not policy_allows(policy, "dynamodb:Scan", table_arn, own)

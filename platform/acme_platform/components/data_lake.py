@@ -31,6 +31,7 @@ class DataLake(pulumi.ComponentResource):
       ``expire_after_days``. Full-snapshot files (tag ``acme-sync-mode=full``) expire
       after ``full_snapshot_expire_days``.
     * ``state_bucket``: Meltano state (``s3://<state_bucket>/<source>/...``).
+    * ``lock_table``: DynamoDB items that keep a source's jobs from overlapping (``ACME_LOCK_TABLE``).
 
     Overwritten or deleted object versions expire after 1-2 days so that a file rewritten
     by a deletion request does not keep the erased PII in an old version.
@@ -39,6 +40,7 @@ class DataLake(pulumi.ComponentResource):
     key: aws.kms.Key
     lake_bucket: aws.s3.Bucket
     state_bucket: aws.s3.Bucket
+    lock_table: aws.dynamodb.Table
 
     def __init__(self, name: str, args: DataLakeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("acme:platform:DataLake", name, None, opts)
@@ -111,11 +113,25 @@ class DataLake(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+        # Source locks of the running jobs (acme_orchestration/leases.py): one item per source,
+        # a lease renewed while the job runs; `expires_at` is the TTL, so abandoned items go away.
+        self.lock_table = aws.dynamodb.Table(
+            f"{name}-locks",
+            name=f"{args.prefix}-locks",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="lock",
+            attributes=[aws.dynamodb.TableAttributeArgs(name="lock", type="S")],
+            ttl=aws.dynamodb.TableTtlArgs(attribute_name="expires_at", enabled=True),
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True, kms_key_arn=self.key.arn),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
         self.register_outputs(
             {
                 "key_arn": self.key.arn,
                 "lake_bucket": self.lake_bucket.bucket,
                 "state_bucket": self.state_bucket.bucket,
+                "lock_table": self.lock_table.name,
             }
         )
 

@@ -30,8 +30,13 @@ PLATFORM_PROVIDED_ENV = frozenset(
         "MELTANO_STATE_BACKEND_URI",
         "MELTANO_ENVIRONMENT",
         "SNOWFLAKE_STORAGE_INTEGRATION",
+        "ACME_LOCK_TABLE",
     }
 )
+
+
+#: What a job does with its source's lock item (acme_orchestration/leases.py).
+LOCK_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,9 @@ class SourcePipelineArgs:
     state_bucket_name: pulumi.Input[str]
     state_bucket_arn: pulumi.Input[str]
     data_key_arn: pulumi.Input[str]
+    #: DynamoDB table of the source locks (``ACME_LOCK_TABLE``).
+    lock_table_name: pulumi.Input[str]
+    lock_table_arn: pulumi.Input[str]
     extractor_secret_arn: pulumi.Input[str]
     loader_secret_arn: pulumi.Input[str]
     #: Name of the Snowflake storage integration (``SNOWFLAKE_STORAGE_INTEGRATION``).
@@ -191,6 +199,21 @@ class SourcePipeline(pulumi.ComponentResource):
                 STAGE_WRITE_ACTIONS,
             ),
             *s3_prefix_statements("State", args.state_bucket_arn, state_prefix(args.source.name), STATE_ACTIONS),
+            {
+                "Sid": "SourceLock",
+                "Effect": "Allow",
+                "Action": list(LOCK_ACTIONS),
+                "Resource": args.lock_table_arn,
+                # only this source's lock item
+                "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [f"source-{args.source.name}"]}},
+            },
+            kms_via_service_statement(
+                "DataKeyViaDynamoDB",
+                args.data_key_arn,
+                ["kms:Decrypt", "kms:GenerateDataKey"],
+                "dynamodb",
+                region,
+            ),
             kms_via_service_statement(
                 "DataKeyViaS3",
                 args.data_key_arn,
@@ -224,6 +247,8 @@ class SourcePipeline(pulumi.ComponentResource):
             "MELTANO_STATE_BACKEND_URI": state_uri,
             "MELTANO_ENVIRONMENT": platform.pipelines.meltano_environment,
             "SNOWFLAKE_STORAGE_INTEGRATION": args.storage_integration,
+            # The source lock: the hourly delta and the daily full job never overlap.
+            "ACME_LOCK_TABLE": args.lock_table_name,
             "ACME_EXTRACTOR_SECRET_ARN": args.extractor_secret_arn,
             "ACME_LOADER_SECRET_ARN": args.loader_secret_arn,
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
