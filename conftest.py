@@ -20,13 +20,14 @@ def fakesnow_server() -> Iterator[dict[str, Any]]:
         yield connect_args
 
 
-#: Test folders whose tests run Meltano jobs: they share the repo's ``.meltano`` plugin installs and
-#: expensive session fixtures (loaded data folders), so they all run on one pytest-xdist worker.
-_MELTANO_FOLDERS = ("tests/orchestration/", "tests/e2e/")
+#: Test folders whose tests share expensive session fixtures (data folders loaded by Meltano runs that
+#: every scenario copies), so they all run on one pytest-xdist worker. (Plugin installs are shared
+#: safely: ``meltano.ensure_installed`` takes a file lock.)
+_MELTANO_FOLDERS = ("tests/orchestration/",)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Distribute tests by file (module fixtures are built once), Meltano folders as one unit.
+    """Distribute tests by file (module fixtures are built once), the orchestration folder as one unit.
 
     (xdist's own ``--dist loadgroup`` renames node ids through an attribute pytest 9.2 no longer
     reads, so the grouping is done here, in the scheduler, where xdist decides.)
@@ -36,7 +37,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class MeltanoAwareScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             if nodeid.startswith(_MELTANO_FOLDERS):
-                return "meltano"
+                return "orchestration"
             return nodeid.split("::", 1)[0]
 
     return MeltanoAwareScheduling(config, log)

@@ -59,8 +59,9 @@ def _wait(url: str) -> None:
     raise RuntimeError("sandbox did not start")
 
 
-def run_tap(url: str, **overrides: Any) -> tuple[int, float]:
-    """One full read in-process (RECORD lines counted, not kept); returns (records, seconds)."""
+def run_tap(url: str, streams: list[str] | None = None, **overrides: Any) -> tuple[int, float]:
+    """One full read in-process of ``streams`` (default: all), RECORD lines counted, not kept;
+    returns (records, seconds)."""
     from stripe_sandbox.settings import DEFAULT_API_KEY
     from tap_stripe.tap import TapStripe
 
@@ -81,17 +82,24 @@ def run_tap(url: str, **overrides: Any) -> tuple[int, float]:
             self.records += text.count('{"type":"RECORD"')
             return len(text)
 
+    catalog = None
+    if streams:
+        catalog = TapStripe(config=config, parse_env_config=False).catalog_dict
+        for entry in catalog["streams"]:
+            for metadata in entry["metadata"]:
+                if not metadata["breadcrumb"]:
+                    metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
     out = Counter()
     started = time.perf_counter()
     with contextlib.redirect_stdout(out):
-        TapStripe(config=config, parse_env_config=False).sync_all()
+        TapStripe(config=config, catalog=catalog, parse_env_config=False).sync_all()
     return out.records, time.perf_counter() - started
 
 
-def measure(url: str, label: str, budget: float, **overrides: Any) -> dict[str, Any]:
+def measure(url: str, label: str, budget: float, streams: list[str] | None, **overrides: Any) -> dict[str, Any]:
     """Reset the sandbox's counters, run the tap, read them back."""
     requests.post(f"{url}/_sandbox/reset-stats", timeout=10)
-    records, seconds = run_tap(url, max_requests_per_second=int(budget), **overrides)
+    records, seconds = run_tap(url, streams, max_requests_per_second=int(budget), **overrides)
     stats = requests.get(f"{url}/_sandbox/stats", timeout=10).json()
     ok = sum(n for status, n in stats["by_status"].items() if status.startswith("2"))
     achieved = stats["active_ok_requests_per_second"]
@@ -119,6 +127,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=12)
     parser.add_argument("--page-size", type=int, default=20)
     parser.add_argument("--full-pages", action="store_true", help="also measure records/s with 100-object pages")
+    parser.add_argument(
+        "--streams", nargs="+", help="read only these streams (e.g. charges invoices: most of the volume at full scale)"
+    )
     args = parser.parse_args()
 
     port = _free_port()
@@ -146,11 +157,12 @@ def main() -> None:
         _wait(url)
         common = {"page_size": args.page_size}
         results = [
-            measure(url, "baseline: one request at a time", budget, max_concurrent_requests=1, **common),
+            measure(url, "baseline: one request at a time", budget, args.streams, max_concurrent_requests=1, **common),
             measure(
                 url,
                 f"partitioned: {args.concurrency} windows at once",
                 budget,
+                args.streams,
                 max_concurrent_requests=args.concurrency,
                 **common,
             ),
@@ -161,6 +173,7 @@ def main() -> None:
                     url,
                     "partitioned, 100-object pages",
                     budget,
+                    args.streams,
                     max_concurrent_requests=args.concurrency,
                     page_size=100,
                 )
@@ -171,7 +184,8 @@ def main() -> None:
 
     print(
         f"sandbox: scale {args.scale}, latency {args.latency_ms:g} ms, API limit {args.api_limit_rps:g} req/s, "
-        f"tap budget {budget:g} req/s ({args.budget_share:.0%}), page {args.page_size}"
+        f"tap budget {budget:g} req/s ({args.budget_share:.0%}), page {args.page_size}, "
+        f"streams {' '.join(args.streams) if args.streams else 'all'}"
     )
     width = max(len(r["mode"]) for r in results)
     for r in results:

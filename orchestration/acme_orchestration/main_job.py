@@ -11,7 +11,7 @@ import structlog
 from acme_orchestration import locks, log, meltano, runs, sandboxes, status, summary, transform, world_store
 from acme_orchestration.context import Context
 from acme_orchestration.paths import data_dir, source_names, warehouse_path
-from acme_orchestration.sources import discover
+from acme_orchestration.sources import discover, plugins
 
 
 def run(seed: int, scale: float, reset: bool = False, advance_hours: float = 0, full: bool = False) -> int:
@@ -54,11 +54,7 @@ def run(seed: int, scale: float, reset: bool = False, advance_hours: float = 0, 
 
     progress("installing Meltano plugins (cached after the first run)")
     started = time.monotonic()
-    specs = [spec for spec in discover() if spec.name in sources]
-    extractors = sorted({job.extractor.split("--")[0] for spec in specs for job in spec.jobs})
-    loaders = sorted({job.loader for spec in specs for job in spec.jobs})
-    if not meltano.installed(extractors, loaders):
-        meltano.install()
+    meltano.ensure_installed(*plugins([spec.name for spec in discover() if spec.name in sources]))
     record.step("meltano-install", True, time.monotonic() - started)
 
     loaded: set[str] = set()

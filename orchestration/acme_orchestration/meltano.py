@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from filelock import FileLock
+
 from acme_orchestration import log
 from acme_orchestration.paths import data_dir, repo_root
 
@@ -141,6 +143,21 @@ def install(environment: str = "dev") -> None:
         env=meltano_env("install"),
         check=True,
     )
+
+
+def ensure_installed(extractors: list[str], loaders: list[str], environment: str = "dev") -> None:
+    """Install the plugins' virtual environments unless they exist, once per machine.
+
+    A file lock in the shared ``.meltano`` makes concurrent runs (two ``acme`` commands, parallel
+    test workers) wait for one install instead of building the same virtualenv at the same time.
+    """
+    if installed(extractors, loaders):
+        return
+    shared = repo_root() / ".meltano"
+    shared.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(shared / "install.lock")):
+        if not installed(extractors, loaders):
+            install(environment)
 
 
 def installed(extractors: list[str], loaders: list[str]) -> bool:

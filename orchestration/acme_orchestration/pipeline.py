@@ -78,6 +78,7 @@ def run_loads(label: str, loads: list[Load], context: Context) -> int:
                 crashed = runs.start(record, [job for n in names for job in source_jobs(n)], context.target)
             if crashed:
                 logger.warning("earlier runs of these sources were killed before they finished", crashed=crashed)
+            meltano.ensure_installed(*sources.plugins(names), environment=context.environment)
             with api_env(context, names) as envs:
                 for load in loads:
                     with locks.warehouse_lock(context.target, run_id):

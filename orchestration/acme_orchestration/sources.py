@@ -158,6 +158,14 @@ def source(name: str) -> SourceSpec:
     raise KeyError(msg)
 
 
+def plugins(names: list[str]) -> tuple[list[str], list[str]]:
+    """The extractors (inheriting ones by their parent's install) and loaders the sources' jobs run."""
+    specs = [source(name) for name in names]
+    extractors = sorted({job.extractor.split("--")[0] for spec in specs for job in spec.jobs})
+    loaders = sorted({job.loader for spec in specs for job in spec.jobs})
+    return extractors, loaders
+
+
 def job(name: str) -> JobSpec:
     """The job called ``name`` (e.g. ``stripe-delta``), from whichever source defines it."""
     for spec in discover():
