@@ -27,8 +27,15 @@ def _money(value: object) -> Decimal:
 
 def test_main_job_prints_the_summary(pipeline_run: PipelineRun) -> None:
     out = pipeline_run.stdout
-    for heading in ("Rows per layer and table", "bronze (", "silver (", "gold (", "MRR movements in",
-                    "Failed payment attempts", "Warehouse:"):
+    for heading in (
+        "Rows per layer and table",
+        "bronze (",
+        "silver (",
+        "gold (",
+        "MRR movements in",
+        "Failed payment attempts",
+        "Warehouse:",
+    ):
         assert heading in out
     assert str(pipeline_run.warehouse) in out
 
@@ -61,8 +68,13 @@ def test_fct_mrr_equals_ground_truth_for_every_customer_month(pipeline_run: Pipe
 
 def test_fct_failed_payments_matches_ground_truth(pipeline_run: PipelineRun) -> None:
     truth = {
-        r["charge_id"]: (r["stripe_customer_id"], _money(r["amount"]), r["currency"], int(r["attempt_number"]),
-                         r["is_recovered"].lower() == "true")
+        r["charge_id"]: (
+            r["stripe_customer_id"],
+            _money(r["amount"]),
+            r["currency"],
+            int(r["attempt_number"]),
+            r["is_recovered"].lower() == "true",
+        )
         for r in _truth(pipeline_run, "failed_payments")
     }
     model = {

@@ -30,6 +30,7 @@ STREAMS: tuple[str, ...] = (
     "events",
 )
 
+
 def declared_bronze_tables() -> list[str]:
     """Every bronze table the dbt project declares as a source (from the staging sources yml files).
 

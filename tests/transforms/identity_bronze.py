@@ -140,7 +140,9 @@ def _tables() -> list[str]:
 
 
 def _ddl(table: str, snowflake: bool) -> str:
-    record_type, ts, num = ("variant", "timestamp_ntz", "number(38, 0)") if snowflake else ("json", "timestamp", "bigint")
+    record_type, ts, num = (
+        ("variant", "timestamp_ntz", "number(38, 0)") if snowflake else ("json", "timestamp", "bigint")
+    )
     return (
         f"create table if not exists bronze.{table} (_record {record_type}, _record_key varchar, "
         f"_source varchar, _stream varchar, _run_id varchar, _sync_mode varchar, _is_deleted boolean, "

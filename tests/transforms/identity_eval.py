@@ -48,9 +48,7 @@ def _pairs(groups: dict[str, list[str]]) -> Counter[str]:
 
 def score(crosswalk: Iterable[tuple[str, str, str, str, str]], owners: Iterable[Any]) -> dict[str, Score]:
     """`crosswalk` rows: (source_system, source_entity, source_id, customer_id, match_rule)."""
-    company = {
-        (o.system, o.resource, o.record_id): o.company_id for o in owners if o.company_id
-    }
+    company = {(o.system, o.resource, o.record_id): o.company_id for o in owners if o.company_id}
     predicted: dict[str, str] = {}
     true: dict[str, str] = {}
     rule: dict[str, str] = {}

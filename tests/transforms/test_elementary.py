@@ -17,9 +17,7 @@ from .bronze import load_duckdb
 from .conftest import assert_ok, run_dbt
 from .scenario import AS_OF, bronze_rows
 
-GOLD_MARTS = {
-    path.stem for path in (Path(__file__).parents[2] / "transforms" / "models" / "marts").rglob("*.sql")
-}
+GOLD_MARTS = {path.stem for path in (Path(__file__).parents[2] / "transforms" / "models" / "marts").rglob("*.sql")}
 MIRRORS = {
     "elementary": Path("/work/.mirror/elementary-data+dbt-data-reliability/repo"),
     "dbt_utils": Path("/work/.mirror/dbt-labs+dbt-utils/repo"),

@@ -26,8 +26,7 @@ class CompanyBilling:
 
     def paying_at(self, at: int) -> bool:
         """Whether any subscription runs at `at`."""
-        return any(s.start_date <= at and (s.ended_at is None or s.ended_at > at)
-                   for s in self.subscriptions)
+        return any(s.start_date <= at and (s.ended_at is None or s.ended_at > at) for s in self.subscriptions)
 
     def plan_at(self, at: int) -> str | None:
         """The plan of the newest subscription started by `at` (None before the first)."""

@@ -12,15 +12,34 @@ from acme_world.core import Company
 from acme_world.rng import chance, weighted
 
 COUNTRY_NAMES: dict[str, str] = {
-    "US": "United States", "GB": "United Kingdom", "DE": "Germany", "FR": "France",
-    "NL": "Netherlands", "IE": "Ireland", "ES": "Spain", "IT": "Italy", "SE": "Sweden",
-    "CA": "Canada", "AU": "Australia", "IN": "India", "SG": "Singapore",
+    "US": "United States",
+    "GB": "United Kingdom",
+    "DE": "Germany",
+    "FR": "France",
+    "NL": "Netherlands",
+    "IE": "Ireland",
+    "ES": "Spain",
+    "IT": "Italy",
+    "SE": "Sweden",
+    "CA": "Canada",
+    "AU": "Australia",
+    "IN": "India",
+    "SG": "Singapore",
 }
 COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
-    "US": ("USA", "U.S.", "United States of America", "us"), "GB": ("UK", "England", "Great Britain"),
-    "DE": ("Deutschland", "GER"), "FR": ("FRANCE",), "NL": ("Holland", "The Netherlands"),
-    "IE": ("Republic of Ireland",), "ES": ("España",), "IT": ("Italia",), "SE": ("Sverige",),
-    "CA": ("CAN",), "AU": ("AUS",), "IN": ("IND",), "SG": ("SGP",),
+    "US": ("USA", "U.S.", "United States of America", "us"),
+    "GB": ("UK", "England", "Great Britain"),
+    "DE": ("Deutschland", "GER"),
+    "FR": ("FRANCE",),
+    "NL": ("Holland", "The Netherlands"),
+    "IE": ("Republic of Ireland",),
+    "ES": ("España",),
+    "IT": ("Italia",),
+    "SE": ("Sverige",),
+    "CA": ("CAN",),
+    "AU": ("AUS",),
+    "IN": ("IND",),
+    "SG": ("SGP",),
 }
 
 
@@ -65,8 +84,9 @@ def website_text(rng: random.Random, company: Company) -> str | None:
 
 def name_variant(rng: random.Random, name: str, legal_name: str, city: str, domain: str) -> str:
     """A second spelling of a company name, as a duplicate record would carry it."""
-    style = weighted(rng, [("upper_legal", 25), ("corp", 20), ("legal", 15), ("city", 15),
-                           ("domain", 10), ("lower", 8), ("the", 7)])
+    style = weighted(
+        rng, [("upper_legal", 25), ("corp", 20), ("legal", 15), ("city", 15), ("domain", 10), ("lower", 8), ("the", 7)]
+    )
     if style == "upper_legal":
         return legal_name.upper()
     if style == "corp":

@@ -49,9 +49,7 @@ class WorldConfig:
             raise ValueError(f"future_hours must be >= 0, got {self.future_hours}")
         drift = self.health_score_after_hours
         if drift is not None and not -24 * 28 * self.history_months < drift <= self.future_hours:
-            raise ValueError(
-                f"health_score_after_hours must fall inside the history or the future hours, got {drift}"
-            )
+            raise ValueError(f"health_score_after_hours must fall inside the history or the future hours, got {drift}")
 
     @property
     def n_companies(self) -> int:

@@ -131,8 +131,7 @@ def _company_created(rng: random.Random, timeline: Timeline) -> int:
 
 def _postal(rng: random.Random, fmt: str) -> str:
     return "".join(
-        str(rng.randint(0, 9)) if c == "#" else rng.choice("ABCDEFGHJKLMNPRSTUVWXY") if c == "A" else c
-        for c in fmt
+        str(rng.randint(0, 9)) if c == "#" else rng.choice("ABCDEFGHJKLMNPRSTUVWXY") if c == "A" else c for c in fmt
     )
 
 
@@ -162,8 +161,7 @@ def _make_company(
         former_name = brand
         brand = _brand(rng)
         renamed_at = from_epoch(created + int((timeline.end - created) * rng.uniform(0.2, 0.95)))
-    domain = domains.claim(brand if former_name is None or chance(rng, 0.5) else former_name,
-                           country.tld, rng)
+    domain = domains.claim(brand if former_name is None or chance(rng, 0.5) else former_name, country.tld, rng)
     return Company(
         id=f"cmp_{index:06d}",
         name=brand,
@@ -178,16 +176,20 @@ def _make_company(
         employees=rng.randint(band[1], band[2]),
         created=from_epoch(created),
         salesforce_account_id=ids.salesforce("001", rng),
-        email_pattern=weighted(
-            rng, [("first.last", 60), ("flast", 20), ("first", 10), ("first_last", 10)]
-        ),
+        email_pattern=weighted(rng, [("first.last", 60), ("flast", 20), ("first", 10), ("first_last", 10)]),
         former_name=former_name,
         renamed_at=renamed_at,
     )
 
 
-_PEOPLE_RANGE = {"1-10": (1, 3), "11-50": (2, 5), "51-200": (3, 7), "201-1000": (4, 9),
-                 "1001-5000": (5, 12), "5001+": (6, 15)}
+_PEOPLE_RANGE = {
+    "1-10": (1, 3),
+    "11-50": (2, 5),
+    "51-200": (3, 7),
+    "201-1000": (4, 9),
+    "1001-5000": (5, 12),
+    "5001+": (6, 15),
+}
 
 
 def _local_part(pattern: str, first: str, last: str) -> str:

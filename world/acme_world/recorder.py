@@ -78,9 +78,7 @@ class Recorder:
             data: Body = {"object": event_object}
             if is_update_event(event_type) and delta is not None:
                 data["previous_attributes"] = delta
-            self._events.append(
-                (at, len(self._events), self._event(event_type, at, data, request, rng))
-            )
+            self._events.append((at, len(self._events), self._event(event_type, at, data, request, rng)))
         if body is None:
             self._last_body.pop(object_id, None)
         else:
@@ -108,9 +106,7 @@ class Recorder:
             "idempotency_key": f"{key[:8]}-{key[8:12]}-{key[12:16]}-{key[16:20]}-{key[20:]}",
         }
 
-    def _event(
-        self, event_type: str, at: int, data: Body, request: Body, rng: random.Random
-    ) -> Body:
+    def _event(self, event_type: str, at: int, data: Body, request: Body, rng: random.Random) -> Body:
         return {
             "id": self.ids.stripe("evt", rng),
             "object": "event",

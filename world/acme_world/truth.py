@@ -189,8 +189,17 @@ def mrr_rows(ledger: Ledger, as_of: int) -> list[MrrRow]:
             t = min(month_start_epoch(following) - 1, as_of)
             cur = _round(sum((p.mrr_at(t) for p in periods), Fraction(0)))
             if cur > 0 or ever_positive:
-                rows.append(MrrRow(customer.id, customer.company_id, month, currency, cur,
-                                   _movement(prev, cur, ever_positive), cur - prev))
+                rows.append(
+                    MrrRow(
+                        customer.id,
+                        customer.company_id,
+                        month,
+                        currency,
+                        cur,
+                        _movement(prev, cur, ever_positive),
+                        cur - prev,
+                    )
+                )
                 ever_positive = ever_positive or cur > 0
                 prev = cur
             month = following
@@ -207,19 +216,21 @@ def failed_payment_rows(ledger: Ledger, as_of: int) -> list[FailedPaymentRow]:
                 continue
             recovery = next((later for later in known[rank:] if later.status == "succeeded"), None)
             customer = ledger.customers[charge.customer_id]
-            rows.append(FailedPaymentRow(
-                charge_id=charge.id,
-                stripe_customer_id=charge.customer_id,
-                company_id=customer.company_id,
-                payment_intent_id=intent,
-                amount=(Decimal(charge.amount) / 100).quantize(CENT),
-                currency=charge.currency,
-                failed_at=from_epoch(charge.created),
-                attempt_number=rank,
-                failure_code=charge.failure_code or "",
-                is_recovered=recovery is not None,
-                recovered_at=None if recovery is None else from_epoch(recovery.created),
-            ))
+            rows.append(
+                FailedPaymentRow(
+                    charge_id=charge.id,
+                    stripe_customer_id=charge.customer_id,
+                    company_id=customer.company_id,
+                    payment_intent_id=intent,
+                    amount=(Decimal(charge.amount) / 100).quantize(CENT),
+                    currency=charge.currency,
+                    failed_at=from_epoch(charge.created),
+                    attempt_number=rank,
+                    failure_code=charge.failure_code or "",
+                    is_recovered=recovery is not None,
+                    recovered_at=None if recovery is None else from_epoch(recovery.created),
+                )
+            )
     rows.sort(key=lambda r: (r.failed_at, r.charge_id))
     return rows
 
@@ -230,8 +241,7 @@ def stripe_owner_rows(ledger: Ledger, as_of: int) -> list[OwnerRow]:
     company_of = {c.id: c.company_id for c in ledger.customers.values()}
     for customer in ledger.customers.values():
         if customer.created <= as_of:
-            rows.append(OwnerRow("stripe", "customer", customer.id, customer.company_id,
-                                 customer.person_at(as_of)))
+            rows.append(OwnerRow("stripe", "customer", customer.id, customer.company_id, customer.person_at(as_of)))
     records: list[tuple[str, str, str, int]] = []
     records += [("subscription", s.id, s.customer_id, s.created) for s in ledger.subscriptions.values()]
     records += [("invoice", i.id, i.customer_id, i.created) for i in ledger.invoices.values()]
@@ -246,59 +256,87 @@ def stripe_owner_rows(ledger: Ledger, as_of: int) -> list[OwnerRow]:
 
 def salesforce_owner_rows(records: dict[str, SfRecord], as_of: int) -> list[OwnerRow]:
     """The true company (and person, for contacts) of every Salesforce record up to `as_of`."""
-    return [OwnerRow("salesforce", rec.resource, rec.id, rec.company_id, rec.person_id)
-            for rec in records.values() if rec.created <= as_of]
+    return [
+        OwnerRow("salesforce", rec.resource, rec.id, rec.company_id, rec.person_id)
+        for rec in records.values()
+        if rec.created <= as_of
+    ]
 
 
-def zendesk_owner_rows(organizations: list[OrgPlan], users: list[UserPlan],
-                       tickets: list[TicketPlan], as_of: int) -> list[OwnerRow]:
+def zendesk_owner_rows(
+    organizations: list[OrgPlan], users: list[UserPlan], tickets: list[TicketPlan], as_of: int
+) -> list[OwnerRow]:
     """The true company and person of every Zendesk object created up to `as_of`.
 
     A ticket belongs to its requester, a comment to the ticket's company and its author.
     """
-    rows = [OwnerRow("zendesk", "organization", str(org.id), org.company_id, None)
-            for org in organizations if org.created <= as_of]
-    rows += [OwnerRow("zendesk", "user", str(user.id), user.company_id, user.person_id)
-             for user in users if user.created <= as_of]
+    rows = [
+        OwnerRow("zendesk", "organization", str(org.id), org.company_id, None)
+        for org in organizations
+        if org.created <= as_of
+    ]
+    rows += [
+        OwnerRow("zendesk", "user", str(user.id), user.company_id, user.person_id)
+        for user in users
+        if user.created <= as_of
+    ]
     for ticket in tickets:
         if ticket.created > as_of:
             continue
-        rows.append(OwnerRow("zendesk", "ticket", str(ticket.id), ticket.company_id,
-                             ticket.requester.person_id))
+        rows.append(OwnerRow("zendesk", "ticket", str(ticket.id), ticket.company_id, ticket.requester.person_id))
         for step in ticket.steps:
             if step.at > as_of:
                 break
             if step.comment is not None:
-                rows.append(OwnerRow("zendesk", "ticket_comment", str(step.comment.id),
-                                     ticket.company_id, step.comment.author.person_id))
+                rows.append(
+                    OwnerRow(
+                        "zendesk",
+                        "ticket_comment",
+                        str(step.comment.id),
+                        ticket.company_id,
+                        step.comment.author.person_id,
+                    )
+                )
     return rows
 
 
-def customer_rows(core: Core, owners: list[OwnerRow], ledger: Ledger,
-                  records: dict[str, SfRecord], organizations: list[OrgPlan],
-                  as_of: int) -> list[CustomerRow]:
+def customer_rows(
+    core: Core,
+    owners: list[OwnerRow],
+    ledger: Ledger,
+    records: dict[str, SfRecord],
+    organizations: list[OrgPlan],
+    as_of: int,
+) -> list[CustomerRow]:
     """One row per true company with any record up to `as_of` (deleted ones included).
 
     The id lists hold the customer-level records that exist and are not deleted at `as_of`:
     Stripe customers, Salesforce accounts (not in the recycle bin), Zendesk organizations.
     """
     ids: dict[str, tuple[list[str], list[str], list[str]]] = {
-        row.company_id: ([], [], []) for row in owners if row.company_id is not None}
+        row.company_id: ([], [], []) for row in owners if row.company_id is not None
+    }
     for customer in ledger.customers.values():
-        if customer.created <= as_of and (customer.deleted_at is None
-                                          or customer.deleted_at > as_of):
+        if customer.created <= as_of and (customer.deleted_at is None or customer.deleted_at > as_of):
             ids[customer.company_id][0].append(customer.id)
     for rec in records.values():
-        if (rec.resource == "Account" and rec.company_id is not None and rec.created <= as_of
-                and not rec.deleted_at(as_of)):
+        if (
+            rec.resource == "Account"
+            and rec.company_id is not None
+            and rec.created <= as_of
+            and not rec.deleted_at(as_of)
+        ):
             ids[rec.company_id][1].append(rec.id)
     for org in organizations:
         if org.live_at(as_of):
             ids[org.company_id][2].append(str(org.id))
     moment = from_epoch(as_of)
-    return [CustomerRow(company_id, core.company_by_id[company_id].name_at(moment),
-                        *(tuple(sorted(found)) for found in lists))
-            for company_id, lists in sorted(ids.items())]
+    return [
+        CustomerRow(
+            company_id, core.company_by_id[company_id].name_at(moment), *(tuple(sorted(found)) for found in lists)
+        )
+        for company_id, lists in sorted(ids.items())
+    ]
 
 
 def open_escalation_rows(tickets: list[TicketPlan], as_of: int) -> list[OpenEscalationRow]:
@@ -309,9 +347,17 @@ def open_escalation_rows(tickets: list[TicketPlan], as_of: int) -> list[OpenEsca
         if state is None or not ticket.open_escalation_at(as_of):
             continue
         status, priority, escalated = state
-        rows.append(OpenEscalationRow(ticket.id, ticket.company_id,
-                                      None if ticket.org is None else ticket.org.id, status,
-                                      priority, escalated, from_epoch(ticket.created)))
+        rows.append(
+            OpenEscalationRow(
+                ticket.id,
+                ticket.company_id,
+                None if ticket.org is None else ticket.org.id,
+                status,
+                priority,
+                escalated,
+                from_epoch(ticket.created),
+            )
+        )
     rows.sort(key=lambda r: r.ticket_id)
     return rows
 
@@ -337,11 +383,9 @@ def compute_truth(ledger: Ledger, as_of: int, views: Views | None = None) -> Tru
     escalations: list[OpenEscalationRow] = []
     if views is not None:
         owners += salesforce_owner_rows(views.salesforce, as_of)
-        owners += zendesk_owner_rows(views.zendesk_organizations, views.zendesk_users,
-                                     views.zendesk_tickets, as_of)
+        owners += zendesk_owner_rows(views.zendesk_organizations, views.zendesk_users, views.zendesk_tickets, as_of)
         owners.sort(key=lambda r: (r.system, r.resource, r.record_id))
-        customers = customer_rows(views.core, owners, ledger, views.salesforce,
-                                  views.zendesk_organizations, as_of)
+        customers = customer_rows(views.core, owners, ledger, views.salesforce, views.zendesk_organizations, as_of)
         escalations = open_escalation_rows(views.zendesk_tickets, as_of)
     return Truth(
         as_of=from_epoch(as_of),

@@ -55,9 +55,7 @@ def _write_csv(path: Path, row_type: type, rows: list[Any]) -> None:
             writer.writerow([format_value(getattr(row, name)) for name in names])
 
 
-def write_truth_files(
-    directory: Path, truth: Truth, config: dict[str, object], counts: dict[str, Any]
-) -> list[Path]:
+def write_truth_files(directory: Path, truth: Truth, config: dict[str, object], counts: dict[str, Any]) -> list[Path]:
     """Write the truth CSV files (:data:`FILES`) and manifest.json into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
     tables: dict[str, list[Any]] = {
@@ -78,7 +76,7 @@ def write_truth_files(
         "as_of": format_value(truth.as_of),
         "counts": {**counts, "truth": {name: len(rows) for name, rows in tables.items()}},
         "definitions": "docs/contracts.md sections 2 (MRR) and 3 (failed payments); "
-                       "world/README.md (owners, customers, open escalations)",
+        "world/README.md (owners, customers, open escalations)",
         "files": list(FILES),
     }
     manifest_path = directory / "manifest.json"

@@ -37,7 +37,7 @@ class World:
 
     @property
     def anchor(self) -> datetime:
-        """"Now" of the world (aware UTC)."""
+        """ "Now" of the world (aware UTC)."""
         return from_epoch(self.timeline.anchor)
 
     @property
@@ -65,15 +65,14 @@ class World:
             return self.timeline.anchor
         seconds = as_of if isinstance(as_of, int) else to_epoch(normalise_utc(as_of))
         if seconds > self.timeline.end:
-            raise ValueError(
-                f"as_of {iso(seconds)} is after the simulated horizon {iso(self.timeline.end)}"
-            )
+            raise ValueError(f"as_of {iso(seconds)} is after the simulated horizon {iso(self.timeline.end)}")
         return seconds
 
     def truth(self, as_of: datetime | int | None = None) -> Truth:
         """Ground truth as of `as_of` (aware datetime or epoch seconds; default: the anchor)."""
-        views = Views(self.core, self.salesforce.records, self.zendesk.organizations,
-                      self.zendesk.users, self.zendesk.tickets)
+        views = Views(
+            self.core, self.salesforce.records, self.zendesk.organizations, self.zendesk.users, self.zendesk.tickets
+        )
         return compute_truth(self.stripe.ledger, self._as_of(as_of), views)
 
     def counts(self, as_of: datetime | int | None = None) -> dict[str, Any]:
@@ -83,8 +82,7 @@ class World:
         return {
             "companies": sum(1 for c in self.core.companies if to_epoch(c.created) <= until),
             "people": sum(1 for p in self.core.people if to_epoch(p.created) <= until),
-            "stripe": {**_version_counts(self.stripe.versions_between(-1, until)),
-                       "events": events},
+            "stripe": {**_version_counts(self.stripe.versions_between(-1, until)), "events": events},
             "salesforce": _version_counts(self.salesforce.versions_between(-1, until)),
             "zendesk": _version_counts(self.zendesk.versions_between(-1, until)),
         }
@@ -92,8 +90,7 @@ class World:
     def write_truth(self, directory: str | Path, as_of: datetime | int | None = None) -> list[Path]:
         """Write the truth CSV files and manifest.json (see `truth_io.FILES`); returns the paths."""
         seconds = self._as_of(as_of)
-        config = {**self.config.as_dict(), "start": iso(self.timeline.start),
-                  "horizon": iso(self.timeline.end)}
+        config = {**self.config.as_dict(), "start": iso(self.timeline.start), "horizon": iso(self.timeline.end)}
         return write_truth_files(Path(directory), self.truth(seconds), config, self.counts(seconds))
 
 
@@ -140,8 +137,8 @@ def build_world(config: WorldConfig | None = None) -> World:
         core = build_core(resolved.seed, resolved.n_companies, timeline, ids)
         stripe = build_stripe(resolved.seed, timeline, core, ids)
         billing = company_billing(core, stripe.ledger)
-        salesforce = build_salesforce(resolved.seed, timeline, core, billing, ids,
-                                      None if drift is None else timeline.anchor + drift * HOUR)
+        salesforce = build_salesforce(
+            resolved.seed, timeline, core, billing, ids, None if drift is None else timeline.anchor + drift * HOUR
+        )
         zendesk = build_zendesk(resolved.seed, timeline, core, billing, salesforce.records)
-    return World(config=resolved, timeline=timeline, core=core, stripe=stripe,
-                 salesforce=salesforce, zendesk=zendesk)
+    return World(config=resolved, timeline=timeline, core=core, stripe=stripe, salesforce=salesforce, zendesk=zendesk)

@@ -11,8 +11,7 @@ from pathlib import Path
 from acme_world import World, WorldConfig, build_world
 from acme_world.model import ObjectVersion
 
-TRUTH_FILES = ("mrr.csv", "failed_payments.csv", "owners.csv", "customers.csv",
-               "open_escalations.csv", "manifest.json")
+TRUTH_FILES = ("mrr.csv", "failed_payments.csv", "owners.csv", "customers.csv", "open_escalations.csv", "manifest.json")
 
 
 def _versions(versions: list[ObjectVersion]) -> list[list[object]]:
@@ -20,22 +19,25 @@ def _versions(versions: list[ObjectVersion]) -> list[list[object]]:
 
 
 def _dump(world: World) -> str:
-    return json.dumps({"versions": _versions(world.stripe.versions), "events": world.stripe.events},
-                      sort_keys=True)
+    return json.dumps({"versions": _versions(world.stripe.versions), "events": world.stripe.events}, sort_keys=True)
 
 
 def _dump_views(world: World) -> str:
-    return json.dumps({"salesforce": _versions(world.salesforce.versions),
-                       "zendesk": _versions(world.zendesk.versions)}, sort_keys=True)
+    return json.dumps(
+        {"salesforce": _versions(world.salesforce.versions), "zendesk": _versions(world.zendesk.versions)},
+        sort_keys=True,
+    )
 
 
 def test_same_config_same_world(world: World, tmp_path: Path) -> None:
     started = time.perf_counter()
     again = build_world(world.config)
-    print(f"\nscale 0.01 build: {time.perf_counter() - started:.2f}s, "
-          f"{len(again.stripe.versions)} Stripe versions, {len(again.stripe.events)} events, "
-          f"{len(again.salesforce.versions)} Salesforce and "
-          f"{len(again.zendesk.versions)} Zendesk versions")
+    print(
+        f"\nscale 0.01 build: {time.perf_counter() - started:.2f}s, "
+        f"{len(again.stripe.versions)} Stripe versions, {len(again.stripe.events)} events, "
+        f"{len(again.salesforce.versions)} Salesforce and "
+        f"{len(again.zendesk.versions)} Zendesk versions"
+    )
     assert _dump(again) == _dump(world)
     assert _dump_views(again) == _dump_views(world)
     assert again.core.companies == world.core.companies
@@ -49,11 +51,9 @@ def test_same_config_same_world(world: World, tmp_path: Path) -> None:
 def test_schema_drift_switch_changes_only_salesforce_accounts(world: World) -> None:
     drifted = build_world(dataclasses.replace(world.config, health_score_after_hours=6))
     assert _dump(drifted) == _dump(world)
-    assert json.dumps(_versions(drifted.zendesk.versions)) == json.dumps(
-        _versions(world.zendesk.versions))
+    assert json.dumps(_versions(drifted.zendesk.versions)) == json.dumps(_versions(world.zendesk.versions))
     others = [v for v in world.salesforce.versions if v.resource != "Account"]
-    assert _versions([v for v in drifted.salesforce.versions if v.resource != "Account"]) == \
-        _versions(others)
+    assert _versions([v for v in drifted.salesforce.versions if v.resource != "Account"]) == _versions(others)
     assert drifted.truth().owners == world.truth().owners
 
 

@@ -50,7 +50,8 @@ def test_bodies_have_the_describe_fields_in_order(world: World) -> None:
         assert list(body) == ["attributes", *field_names(version.resource)], version.resource
         assert body["attributes"] == {
             "type": version.resource,
-            "url": f"/services/data/v62.0/sobjects/{version.resource}/{version.id}"}
+            "url": f"/services/data/v62.0/sobjects/{version.resource}/{version.id}",
+        }
         assert body["Id"] == version.id
         assert _valid_id(version.id, version.resource)
     for resource in RESOURCES:
@@ -102,8 +103,9 @@ def test_audit_fields_and_system_modstamp(world: World) -> None:
         assert _epoch(body["CreatedDate"]) <= _epoch(body["LastModifiedDate"]) <= stamp
         assert version.valid_from >= world.timeline.start
     assert no_bump > 0
-    imported = [v.body for v in world.salesforce.versions
-                if v.body and _epoch(v.body["CreatedDate"]) < world.timeline.start]
+    imported = [
+        v.body for v in world.salesforce.versions if v.body and _epoch(v.body["CreatedDate"]) < world.timeline.start
+    ]
     assert imported, "records from before the history keep their original CreatedDate"
 
 
@@ -125,8 +127,11 @@ def test_opportunities_follow_the_sales_process(world: World) -> None:
         assert latest[body["AccountId"]]["attributes"]["type"] == "Account"
         assert latest[body["OwnerId"]]["attributes"]["type"] == "User"
     won_new = [b for b in opportunities if b["IsWon"] and b["Type"] == "New Business"]
-    assert all(latest[b["AccountId"]]["Type"] in ("Customer - Direct", "Customer - Channel")
-               for b in won_new if not latest[b["AccountId"]]["IsDeleted"])
+    assert all(
+        latest[b["AccountId"]]["Type"] in ("Customer - Direct", "Customer - Channel")
+        for b in won_new
+        if not latest[b["AccountId"]]["IsDeleted"]
+    )
 
 
 def test_every_account_id_the_other_systems_mention_exists(world: World, other_world: World) -> None:
@@ -152,16 +157,25 @@ def test_identifier_chaos(world: World, other_world: World) -> None:
         per_company = Counter(r.company_id for r in accounts)
         assert any(n > 1 for n in per_company.values()), "duplicate accounts"
         dups = [r for r in accounts if "duplicate" in r.chaos]
-        assert any(latest[r.id]["Name"].strip() != latest[w.core.company_by_id[
-            r.company_id].salesforce_account_id]["Name"].strip() for r in dups)
+        assert any(
+            latest[r.id]["Name"].strip()
+            != latest[w.core.company_by_id[r.company_id].salesforce_account_id]["Name"].strip()
+            for r in dups
+        )
         merged = [latest[r.id] for r in accounts if "merged_away" in r.chaos]
         assert merged
         assert all(b["IsDeleted"] and b["MasterRecordId"] for b in merged)
         links = {r.id: latest[r.id]["Stripe_Customer_Id__c"] for r in accounts}
-        right = sum(1 for r in accounts if links[r.id] in ledger.customers
-                    and ledger.customers[links[r.id]].company_id == r.company_id)
-        wrong = [r for r in accounts if links[r.id] in ledger.customers
-                 and ledger.customers[links[r.id]].company_id != r.company_id]
+        right = sum(
+            1
+            for r in accounts
+            if links[r.id] in ledger.customers and ledger.customers[links[r.id]].company_id == r.company_id
+        )
+        wrong = [
+            r
+            for r in accounts
+            if links[r.id] in ledger.customers and ledger.customers[links[r.id]].company_id != r.company_id
+        ]
         padded = [r for r in accounts if links[r.id] and links[r.id] != links[r.id].strip()]
         missing = [r for r in accounts if "link_missing" in r.chaos]
         assert right > 3 * len(wrong) > 0
@@ -173,13 +187,19 @@ def test_identifier_chaos(world: World, other_world: World) -> None:
         assert any(e and e.strip().split("@")[1].lower() in FREE_MAIL_DOMAINS for e in emails)
         assert any(e and (e != e.strip() or e != e.lower()) for e in emails)
         assert any("generic_mailbox" in r.chaos for r in records.values())
-        person_contacts = Counter(r.person_id for r in records.values()
-                                  if r.resource == "Contact" and r.person_id)
+        person_contacts = Counter(r.person_id for r in records.values() if r.resource == "Contact" and r.person_id)
         assert any(n > 1 for n in person_contacts.values()), "duplicate contacts"
-    chaos = Counter(c for w in (world, other_world) for r in w.salesforce.records.values()
-                    for c in r.chaos)
-    for tag in ("stale_name", "renamed", "link_mirrors_wrong_metadata", "link_stale",
-                "mass_transfer", "reparented", "cascade_deleted", "undeleted"):
+    chaos = Counter(c for w in (world, other_world) for r in w.salesforce.records.values() for c in r.chaos)
+    for tag in (
+        "stale_name",
+        "renamed",
+        "link_mirrors_wrong_metadata",
+        "link_stale",
+        "mass_transfer",
+        "reparented",
+        "cascade_deleted",
+        "undeleted",
+    ):
         assert chaos[tag], tag
 
 
@@ -189,8 +209,12 @@ def test_renamed_companies_keep_their_old_name_somewhere(world: World, other_wor
         latest = _latest(w.salesforce.versions)
         for company in w.core.companies:
             account = latest.get(company.salesforce_account_id)
-            if company.former_name and account and company.renamed_at and \
-                    company.renamed_at.timestamp() < w.timeline.anchor:
+            if (
+                company.former_name
+                and account
+                and company.renamed_at
+                and company.renamed_at.timestamp() < w.timeline.anchor
+            ):
                 found = found or company.former_name.lower() in account["Name"].lower()
     assert found
 
@@ -252,8 +276,11 @@ def test_activity_bumps_system_modstamp_but_not_last_modified(world: World) -> N
         body = version.body
         assert body is not None
         before = previous.get(version.id)
-        if (before is not None and body["LastActivityDate"] != before.get("LastActivityDate")
-                and body["LastModifiedDate"] == before["LastModifiedDate"]):
+        if (
+            before is not None
+            and body["LastActivityDate"] != before.get("LastActivityDate")
+            and body["LastModifiedDate"] == before["LastModifiedDate"]
+        ):
             system_only += body["SystemModstamp"] != before["SystemModstamp"]
         previous[version.id] = body
     assert system_only > 10
@@ -272,20 +299,23 @@ def test_health_score_schema_drift(drifted: World, world: World) -> None:
     assert "Health_Score__c" in [f["name"] for f in view.describe("Account", at)["fields"]]
     accounts = [v for v in view.versions if v.resource == "Account"]
     assert all(("Health_Score__c" in v.body) == (v.valid_from >= at) for v in accounts if v.body)
-    assert all(list(v.body) == ["attributes", *view.field_names("Account", v.valid_from)]
-               for v in accounts if v.body)
+    assert all(list(v.body) == ["attributes", *view.field_names("Account", v.valid_from)] for v in accounts if v.body)
     schema_only = [v for v in accounts if v.valid_from == at and v.body]
     assert schema_only
     assert all(v.body["Health_Score__c"] is None for v in schema_only)
     assert all(_epoch(v.body["SystemModstamp"]) < at for v in schema_only)
     scored = _latest(accounts)
-    backfilled = [b for b in scored.values() if not b["IsDeleted"]
-                  and view.records[b["Id"]].created < at]
+    backfilled = [b for b in scored.values() if not b["IsDeleted"] and view.records[b["Id"]].created < at]
     assert backfilled
     assert all(isinstance(b["Health_Score__c"], float) for b in backfilled)
-    stamps = Counter(v.valid_from for v in accounts if v.valid_from > at and v.body
-                     and _epoch(v.body["SystemModstamp"]) == v.valid_from
-                     and v.body["Health_Score__c"] is not None)
+    stamps = Counter(
+        v.valid_from
+        for v in accounts
+        if v.valid_from > at
+        and v.body
+        and _epoch(v.body["SystemModstamp"]) == v.valid_from
+        and v.body["Health_Score__c"] is not None
+    )
     assert max(stamps.values()) > 50  # the backfill writes whole batches in one second
     assert not any("Health_Score__c" in (v.body or {}) for v in world.salesforce.versions)
 
@@ -296,5 +326,4 @@ def test_health_score_config_is_validated() -> None:
     with pytest.raises(ValueError, match="health_score_after_hours"):
         WorldConfig(future_hours=48, health_score_after_hours=49)
     assert WorldConfig(health_score_after_hours=-24).health_score_after_hours == -24
-    assert WorldConfig(anchor=datetime(2025, 1, 1, tzinfo=UTC)).resolved().health_score_after_hours \
-        is None
+    assert WorldConfig(anchor=datetime(2025, 1, 1, tzinfo=UTC)).resolved().health_score_after_hours is None

@@ -12,8 +12,15 @@ from acme_world.stripe import RESOURCES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT.parent / "shared" / "reference" / "stripe" / "fixtures3.json"
-PREFIXES = {"customer": "cus_", "product": "prod_", "price": "price_", "subscription": "sub_",
-            "invoice": "in_", "charge": "ch_", "refund": "re_"}
+PREFIXES = {
+    "customer": "cus_",
+    "product": "prod_",
+    "price": "price_",
+    "subscription": "sub_",
+    "invoice": "in_",
+    "charge": "ch_",
+    "refund": "re_",
+}
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +37,7 @@ def examples(world: World) -> dict[str, dict[str, Any]]:
     for version in world.stripe.versions:
         if version.body is not None:
             found.setdefault(version.resource, version.body)
-    invoice = next(v.body for v in world.stripe.versions
-                   if v.resource == "invoice" and v.body and v.body["discounts"])
+    invoice = next(v.body for v in world.stripe.versions if v.resource == "invoice" and v.body and v.body["discounts"])
     found["line_item"] = invoice["lines"]["data"][0]
     found["subscription_item"] = found["subscription"]["items"]["data"][0]
     found["event"] = world.stripe.events[-1]
@@ -48,10 +54,23 @@ def _json_type(value: Any) -> str:
     return {str: "string", list: "array", dict: "object"}.get(type(value), "null")
 
 
-@pytest.mark.parametrize("resource", [
-    "customer", "product", "price", "subscription", "subscription_item", "invoice", "line_item",
-    "charge", "refund", "event", "discount", "coupon",
-])
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "customer",
+        "product",
+        "price",
+        "subscription",
+        "subscription_item",
+        "invoice",
+        "line_item",
+        "charge",
+        "refund",
+        "event",
+        "discount",
+        "coupon",
+    ],
+)
 def test_key_sets_and_types_match_reference(
     resource: str, reference: dict[str, Any], examples: dict[str, dict[str, Any]]
 ) -> None:
@@ -109,12 +128,25 @@ def test_events(world: World) -> None:
     assert all(e["id"].startswith("evt_") and e["api_version"] == "2025-03-31.basil" for e in events)
     types = {e["type"] for e in events}
     assert types >= {
-        "customer.created", "customer.updated", "customer.deleted",
-        "customer.subscription.created", "customer.subscription.updated",
-        "customer.subscription.deleted", "invoice.created", "invoice.finalized", "invoice.paid",
-        "invoice.payment_failed", "invoice.voided", "charge.succeeded", "charge.failed",
-        "charge.refunded", "refund.created", "product.created", "product.updated",
-        "price.created", "price.updated",
+        "customer.created",
+        "customer.updated",
+        "customer.deleted",
+        "customer.subscription.created",
+        "customer.subscription.updated",
+        "customer.subscription.deleted",
+        "invoice.created",
+        "invoice.finalized",
+        "invoice.paid",
+        "invoice.payment_failed",
+        "invoice.voided",
+        "charge.succeeded",
+        "charge.failed",
+        "charge.refunded",
+        "refund.created",
+        "product.created",
+        "product.updated",
+        "price.created",
+        "price.updated",
     }
     for event in events:
         updated = event["type"].endswith(".updated") or event["type"] == "charge.refunded"
@@ -131,11 +163,17 @@ def test_versions_sorted_unique_and_created_first(world: World) -> None:
     assert keys == sorted(keys)
     assert len(set(keys)) == len(keys)
     created_at = {
-        e["data"]["object"]["id"]: e["created"] for e in world.stripe.events
+        e["data"]["object"]["id"]: e["created"]
+        for e in world.stripe.events
         if e["type"].endswith(".created") and e["type"] != "customer.subscription.created"
     }
-    created_at.update({e["data"]["object"]["id"]: e["created"] for e in world.stripe.events
-                       if e["type"] == "customer.subscription.created"})
+    created_at.update(
+        {
+            e["data"]["object"]["id"]: e["created"]
+            for e in world.stripe.events
+            if e["type"] == "customer.subscription.created"
+        }
+    )
     first: dict[str, int] = {}
     for version in versions:
         first.setdefault(version.id, version.valid_from)

@@ -16,11 +16,11 @@ import pytest
 from acme_world import ObjectVersion, World
 from acme_world.timeline import DAY, month_of, month_start_epoch, next_month
 
-FACTOR = {"month": Fraction(1), "year": Fraction(1, 12), "week": Fraction(52, 12),
-          "day": Fraction(365, 12)}
+FACTOR = {"month": Fraction(1), "year": Fraction(1, 12), "week": Fraction(52, 12), "day": Fraction(365, 12)}
 
 
 # -- an independent implementation of contracts.md §2/§3 from the JSON only --------------------
+
 
 def _state(versions: list[ObjectVersion], as_of: int) -> dict[str, dict[str, Any] | None]:
     state: dict[str, dict[str, Any] | None] = {}
@@ -45,8 +45,7 @@ def mrr_from_json(versions: list[ObjectVersion], as_of: int) -> dict[tuple[str, 
     prices = {b["id"]: b for b in bodies if b["object"] == "price"}
     periods: dict[str, list[tuple[int, Fraction]]] = defaultdict(list)
     for invoice in (b for b in bodies if b["object"] == "invoice"):
-        lines = [ln for ln in invoice["lines"]["data"]
-                 if not ln["parent"]["subscription_item_details"]["proration"]]
+        lines = [ln for ln in invoice["lines"]["data"] if not ln["parent"]["subscription_item_details"]["proration"]]
         if invoice["status"] in ("draft", "void") or not lines:
             continue
         amount = Fraction(0)
@@ -70,8 +69,7 @@ def mrr_from_json(versions: list[ObjectVersion], as_of: int) -> dict[tuple[str, 
                 if sub["start_date"] <= t and (sub["ended_at"] is None or sub["ended_at"] > t):
                     known = [p for p in periods[sub["id"]] if p[0] <= t]
                     total += max(known, key=lambda p: p[0])[1] if known else 0
-            cur = (Decimal(total.numerator) / Decimal(total.denominator)).quantize(
-                Decimal("0.01"), ROUND_HALF_UP)
+            cur = (Decimal(total.numerator) / Decimal(total.denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP)
             if cur > 0 or ever:
                 result[(customer, month)] = (cur, _movement(prev, cur, ever))
                 ever, prev = ever or cur > 0, cur
@@ -101,6 +99,7 @@ def _as_ofs(world: World) -> list[int]:
 
 
 # -- tests -------------------------------------------------------------------------------------
+
 
 def test_truth_matches_the_emitted_json(world: World) -> None:
     for as_of in _as_ofs(world):
@@ -148,8 +147,7 @@ def test_every_failed_charge_is_in_truth(world: World) -> None:
     failed = {r.charge_id: r for r in truth.failed_payments}
     ledger = world.stripe.ledger
     assert set(failed) == {c.id for c in ledger.charges.values() if c.status == "failed"}
-    assert {r.failure_code for r in failed.values()} == {
-        "card_declined", "insufficient_funds", "expired_card"}
+    assert {r.failure_code for r in failed.values()} == {"card_declined", "insufficient_funds", "expired_card"}
     recovered = [r for r in failed.values() if r.is_recovered]
     assert recovered
     assert any(not r.is_recovered for r in failed.values())
@@ -162,8 +160,9 @@ def test_every_failed_charge_is_in_truth(world: World) -> None:
             assert row.recovered_at > row.failed_at
         assert ledger.customers[row.stripe_customer_id].company_id == row.company_id
     retries = [c for cs in ledger.charges_by_intent.values() for c in cs[1:]]
-    gaps = {(b.created - a.created) // DAY for cs in ledger.charges_by_intent.values()
-            for a, b in itertools.pairwise(cs)}
+    gaps = {
+        (b.created - a.created) // DAY for cs in ledger.charges_by_intent.values() for a, b in itertools.pairwise(cs)
+    }
     assert retries
     assert gaps <= {2, 3, 5}
 
@@ -173,8 +172,7 @@ def test_unrecovered_payments_cancel_the_subscription(world: World) -> None:
     canceled = [s for s in ledger.subscriptions.values() if s.cancellation_reason == "payment_failed"]
     assert canceled
     for sub in canceled:
-        final = [ledger.invoices[i] for i in sub.invoice_ids
-                 if ledger.invoices[i].status in ("uncollectible", "void")]
+        final = [ledger.invoices[i] for i in sub.invoice_ids if ledger.invoices[i].status in ("uncollectible", "void")]
         assert final
         assert sub.ended_at in {i.uncollectible_at or i.voided_at for i in final}
 
@@ -193,8 +191,7 @@ def test_prorations(world: World) -> None:
     for invoice in prorated:
         sub = ledger.subscriptions[invoice.subscription_id]
         debits = {line.price.id for line in invoice.lines if line.proration and line.amount > 0}
-        later = [ledger.invoices[i] for i in sub.invoice_ids
-                 if ledger.invoices[i].created > invoice.created]
+        later = [ledger.invoices[i] for i in sub.invoice_ids if ledger.invoices[i].created > invoice.created]
         if debits and later and later[0].billing_reason == "subscription_cycle":
             assert debits <= {line.price.id for line in later[0].lines}
             assert not any(line.proration for line in later[0].lines)
@@ -203,8 +200,9 @@ def test_prorations(world: World) -> None:
 def test_catalogue_and_customers_cover_the_cases(world: World, other_world: World) -> None:
     for w in (world, other_world):
         ledger = w.stripe.ledger
-        intervals = {(s.items[0].price.interval, s.items[0].price.interval_count)
-                     for s in ledger.subscriptions.values()}
+        intervals = {
+            (s.items[0].price.interval, s.items[0].price.interval_count) for s in ledger.subscriptions.values()
+        }
         assert intervals >= {("month", 1), ("year", 1), ("week", 1), ("month", 3)}
         assert {c.currency for c in ledger.customers.values()} >= {"usd", "eur", "gbp"}
         assert any(c.deleted_at for c in ledger.customers.values())
@@ -254,19 +252,33 @@ def test_as_of_limits(world: World) -> None:
 def test_write_truth(world: World, tmp_path: Path) -> None:
     paths = world.write_truth(tmp_path, world.anchor)
     assert sorted(p.name for p in paths) == [
-        "customers.csv", "failed_payments.csv", "manifest.json", "mrr.csv",
-        "open_escalations.csv", "owners.csv"]
+        "customers.csv",
+        "failed_payments.csv",
+        "manifest.json",
+        "mrr.csv",
+        "open_escalations.csv",
+        "owners.csv",
+    ]
     with (tmp_path / "mrr.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["stripe_customer_id", "company_id", "month", "currency", "mrr",
-                             "movement", "mrr_change"]
+    assert list(rows[0]) == ["stripe_customer_id", "company_id", "month", "currency", "mrr", "movement", "mrr_change"]
     truth = world.truth(world.anchor)
     assert len(rows) == len(truth.mrr)
     with (tmp_path / "failed_payments.csv").open() as handle:
         failed = list(csv.DictReader(handle))
-    assert list(failed[0]) == ["charge_id", "stripe_customer_id", "company_id",
-                               "payment_intent_id", "amount", "currency", "failed_at",
-                               "attempt_number", "failure_code", "is_recovered", "recovered_at"]
+    assert list(failed[0]) == [
+        "charge_id",
+        "stripe_customer_id",
+        "company_id",
+        "payment_intent_id",
+        "amount",
+        "currency",
+        "failed_at",
+        "attempt_number",
+        "failure_code",
+        "is_recovered",
+        "recovered_at",
+    ]
     assert {r["is_recovered"] for r in failed} == {"true", "false"}
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["config"]["seed"] == 42

@@ -21,8 +21,7 @@ def _as_ofs(world: World) -> list[int]:
 
 def _latest(world: World, as_of: int) -> dict[tuple[str, str, str], dict[str, Any] | None]:
     latest: dict[tuple[str, str, str], dict[str, Any] | None] = {}
-    for system, view in (("stripe", world.stripe), ("salesforce", world.salesforce),
-                         ("zendesk", world.zendesk)):
+    for system, view in (("stripe", world.stripe), ("salesforce", world.salesforce), ("zendesk", world.zendesk)):
         for version in view.versions_between(-1, as_of):
             latest[(system, version.resource, version.id)] = version.body
     return latest
@@ -34,8 +33,7 @@ def test_owners_cover_every_record_exactly(world: World, position: int) -> None:
     truth = world.truth(as_of)
     owned = {(r.system, r.resource, r.record_id) for r in truth.owners}
     assert len(owned) == len(truth.owners)
-    emitted = {key for key in _latest(world, as_of)
-               if key[0] != "stripe" or key[1] not in ("product", "price")}
+    emitted = {key for key in _latest(world, as_of) if key[0] != "stripe" or key[1] not in ("product", "price")}
     assert owned == emitted
     assert truth.owners == sorted(truth.owners, key=lambda r: (r.system, r.resource, r.record_id))
 
@@ -48,8 +46,11 @@ def test_owner_people_and_staff(world: World) -> None:
     for row in truth.owners:
         counts[(row.system, row.resource, row.person_id is not None)] += 1
         if row.company_id is None:  # AcmeCloud staff
-            assert (row.system, row.resource) in (("salesforce", "User"), ("zendesk", "user"),
-                                                  ("zendesk", "ticket_comment"))
+            assert (row.system, row.resource) in (
+                ("salesforce", "User"),
+                ("zendesk", "user"),
+                ("zendesk", "ticket_comment"),
+            )
             assert row.person_id is None
             continue
         assert row.company_id in companies
@@ -59,8 +60,7 @@ def test_owner_people_and_staff(world: World) -> None:
     assert counts[("zendesk", "ticket", True)]
     assert not counts[("zendesk", "ticket", False)]
     assert counts[("zendesk", "ticket_comment", True)]
-    assert counts[("zendesk", "ticket_comment",
-                                                                     False)]
+    assert counts[("zendesk", "ticket_comment", False)]
     staff = {r.record_id for r in truth.owners if r.company_id is None and r.resource == "user"}
     latest = _latest(world, world.timeline.end)
     assert all(latest[("zendesk", "user", u)]["role"] != "end-user" for u in staff)  # type: ignore[index]
@@ -115,11 +115,13 @@ def test_customers(world: World, position: int) -> None:
         assert ids == live.get(row.company_id, set())
         assert list(row.stripe_customer_ids) == sorted(row.stripe_customer_ids)
     if position == 0:
-        multi = [c for c in truth.customers
-                 if len(c.salesforce_account_ids) > 1 or len(c.zendesk_organization_ids) > 1]
+        multi = [c for c in truth.customers if len(c.salesforce_account_ids) > 1 or len(c.zendesk_organization_ids) > 1]
         assert multi, "some companies have several live records in one system"
-        everywhere = [c for c in truth.customers if c.stripe_customer_ids
-                      and c.salesforce_account_ids and c.zendesk_organization_ids]
+        everywhere = [
+            c
+            for c in truth.customers
+            if c.stripe_customer_ids and c.salesforce_account_ids and c.zendesk_organization_ids
+        ]
         assert len(everywhere) > len(truth.customers) / 3
 
 
@@ -129,18 +131,24 @@ def test_open_escalations_match_the_emitted_tickets(world: World, other_world: W
         for as_of in _as_ofs(w):
             truth = w.truth(as_of)
             expected = {}
-            owners = {r.record_id: r.company_id for r in truth.owners
-                      if (r.system, r.resource) == ("zendesk", "ticket")}
+            owners = {
+                r.record_id: r.company_id for r in truth.owners if (r.system, r.resource) == ("zendesk", "ticket")
+            }
             for (system, resource, record_id), body in _latest(w, as_of).items():
                 if (system, resource) != ("zendesk", "ticket") or body is None:
                     continue
-                if body["status"] in UNSOLVED and ("escalated" in body["tags"]
-                                                    or body["priority"] == "urgent"):
-                    expected[body["id"]] = (owners[record_id], body["organization_id"],
-                                            body["status"], body["priority"],
-                                            "escalated" in body["tags"])
-            rows = {r.ticket_id: (r.company_id, r.organization_id, r.status, r.priority,
-                                  r.is_escalated) for r in truth.open_escalations}
+                if body["status"] in UNSOLVED and ("escalated" in body["tags"] or body["priority"] == "urgent"):
+                    expected[body["id"]] = (
+                        owners[record_id],
+                        body["organization_id"],
+                        body["status"],
+                        body["priority"],
+                        "escalated" in body["tags"],
+                    )
+            rows = {
+                r.ticket_id: (r.company_id, r.organization_id, r.status, r.priority, r.is_escalated)
+                for r in truth.open_escalations
+            }
             assert rows == expected
             found += len(rows)
     assert found > 3
@@ -151,14 +159,26 @@ def test_write_truth_views(world: World, tmp_path: Path) -> None:
     world.write_truth(tmp_path)
     with (tmp_path / "customers.csv").open() as handle:
         customers = list(csv.DictReader(handle))
-    assert list(customers[0]) == ["company_id", "name", "stripe_customer_ids",
-                                  "salesforce_account_ids", "zendesk_organization_ids"]
+    assert list(customers[0]) == [
+        "company_id",
+        "name",
+        "stripe_customer_ids",
+        "salesforce_account_ids",
+        "zendesk_organization_ids",
+    ]
     assert any("|" in row["salesforce_account_ids"] for row in customers)
     assert len(customers) == len(world.truth().customers)
     with (tmp_path / "open_escalations.csv").open() as handle:
         escalations = list(csv.DictReader(handle))
-    assert list(escalations[0]) == ["ticket_id", "company_id", "organization_id", "status",
-                                    "priority", "is_escalated", "created_at"]
+    assert list(escalations[0]) == [
+        "ticket_id",
+        "company_id",
+        "organization_id",
+        "status",
+        "priority",
+        "is_escalated",
+        "created_at",
+    ]
     with (tmp_path / "owners.csv").open() as handle:
         systems = Counter(row["system"] for row in csv.DictReader(handle))
     assert set(systems) == {"stripe", "salesforce", "zendesk"}

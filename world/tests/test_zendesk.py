@@ -16,8 +16,7 @@ from acme_world.zendesk.fields import CHANNELS, PRIORITIES, SCORES, STATUSES, TY
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-def _latest(versions: list[ObjectVersion], until: int | None = None) -> dict[tuple[str, str],
-                                                                              dict[str, Any]]:
+def _latest(versions: list[ObjectVersion], until: int | None = None) -> dict[tuple[str, str], dict[str, Any]]:
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for version in versions:
         if until is not None and version.valid_from > until:
@@ -34,8 +33,7 @@ def _of(latest: dict[tuple[str, str], dict[str, Any]], resource: str) -> list[di
 def test_bodies_have_the_api_fields(world: World) -> None:
     versions = world.zendesk.versions
     assert {v.resource for v in versions} == set(RESOURCES)
-    assert [(v.valid_from, v.id) for v in versions] == sorted((v.valid_from, v.id)
-                                                               for v in versions)
+    assert [(v.valid_from, v.id) for v in versions] == sorted((v.valid_from, v.id) for v in versions)
     for version in versions:
         body = version.body
         assert body is not None
@@ -58,8 +56,7 @@ def test_values_and_references(world: World) -> None:
     orgs = {b["id"]: b for b in _of(latest, "organization")}
     tickets = {b["id"]: b for b in _of(latest, "ticket")}
     assert sorted(tickets) == list(range(1, len(tickets) + 1))  # nice ids, in creation order
-    assert [t["created_at"] for _, t in sorted(tickets.items())] == sorted(
-        t["created_at"] for t in tickets.values())
+    assert [t["created_at"] for _, t in sorted(tickets.items())] == sorted(t["created_at"] for t in tickets.values())
     for ticket in tickets.values():
         assert ticket["status"] in STATUSES
         assert ticket["priority"] in PRIORITIES
@@ -81,8 +78,7 @@ def test_values_and_references(world: World) -> None:
         assert user["role"] in ("end-user", "agent", "admin")
         assert user["organization_id"] is None or user["organization_id"] in orgs
         assert user["email"] is None or user["email"] == user["email"].strip().lower()
-    descriptions = {c["ticket_id"]: c["body"] for c in sorted(
-        _of(latest, "ticket_comment"), key=lambda c: -c["id"])}
+    descriptions = {c["ticket_id"]: c["body"] for c in sorted(_of(latest, "ticket_comment"), key=lambda c: -c["id"])}
     assert all(descriptions[t["id"]] == t["description"] for t in tickets.values())
 
 
@@ -135,13 +131,15 @@ def test_ticket_life_cycles(world: World) -> None:
 
 
 def test_updates_in_the_same_second(world: World) -> None:
-    ticket_updates = Counter(v.valid_from for v in world.zendesk.versions
-                             if v.resource == "ticket" and v.body and v.body["status"] == "closed")
+    ticket_updates = Counter(
+        v.valid_from
+        for v in world.zendesk.versions
+        if v.resource == "ticket" and v.body and v.body["status"] == "closed"
+    )
     assert max(ticket_updates.values()) > 1  # the hourly automation closes several at once
     per_second = Counter(v.valid_from for v in world.zendesk.versions if v.resource != "ticket_comment")
     assert sum(1 for n in per_second.values() if n > 1) > 50
-    org_batches = Counter(v.valid_from for v in world.zendesk.versions
-                          if v.resource == "organization")
+    org_batches = Counter(v.valid_from for v in world.zendesk.versions if v.resource == "organization")
     assert max(org_batches.values()) > 10  # organizations imported in bulk at go-live
 
 
@@ -165,13 +163,10 @@ def test_identifier_chaos(world: World, other_world: World) -> None:
         assert any(not o["domain_names"] for o in orgs)
     stale = 0
     for w in (world, other_world):
-        gone = {r.id[:15] for r in w.salesforce.records.values()
-                if r.resource == "Account" and r.is_deleted}
-        stale += sum(1 for o in w.zendesk.organizations
-                     if (o.values["external_id"] or "")[:15] in gone)
+        gone = {r.id[:15] for r in w.salesforce.records.values() if r.resource == "Account" and r.is_deleted}
+        stale += sum(1 for o in w.zendesk.organizations if (o.values["external_id"] or "")[:15] in gone)
     assert stale, "external ids pointing at accounts Salesforce merged away or deleted"
-    chaos = Counter(c for w in (world, other_world) for o in w.zendesk.organizations
-                    for c in o.chaos)
+    chaos = Counter(c for w in (world, other_world) for o in w.zendesk.organizations for c in o.chaos)
     assert chaos["external_id_wrong"]
     assert chaos["deleted"]
     assert chaos["duplicate"]

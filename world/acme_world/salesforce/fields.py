@@ -23,27 +23,69 @@ KEY_PREFIXES = {"Account": "001", "Contact": "003", "Opportunity": "006", "User"
 PROFILE_PREFIX, ROLE_PREFIX = "00e", "00E"
 
 ACCOUNT_TYPES: tuple[str, ...] = (
-    "Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller",
-    "Installation Partner", "Technology Partner", "Other",
+    "Prospect",
+    "Customer - Direct",
+    "Customer - Channel",
+    "Channel Partner / Reseller",
+    "Installation Partner",
+    "Technology Partner",
+    "Other",
 )
-ACCOUNT_SOURCES: tuple[str, ...] = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List",
-                                    "Other")
+ACCOUNT_SOURCES: tuple[str, ...] = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
 INDUSTRIES: tuple[str, ...] = (
-    "Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications",
-    "Construction", "Consulting", "Education", "Electronics", "Energy", "Engineering",
-    "Entertainment", "Environmental", "Finance", "Food & Beverage", "Government", "Healthcare",
-    "Hospitality", "Insurance", "Machinery", "Manufacturing", "Media", "Not For Profit",
-    "Recreation", "Retail", "Shipping", "Technology", "Telecommunications", "Transportation",
-    "Utilities", "Other",
+    "Agriculture",
+    "Apparel",
+    "Banking",
+    "Biotechnology",
+    "Chemicals",
+    "Communications",
+    "Construction",
+    "Consulting",
+    "Education",
+    "Electronics",
+    "Energy",
+    "Engineering",
+    "Entertainment",
+    "Environmental",
+    "Finance",
+    "Food & Beverage",
+    "Government",
+    "Healthcare",
+    "Hospitality",
+    "Insurance",
+    "Machinery",
+    "Manufacturing",
+    "Media",
+    "Not For Profit",
+    "Recreation",
+    "Retail",
+    "Shipping",
+    "Technology",
+    "Telecommunications",
+    "Transportation",
+    "Utilities",
+    "Other",
 )
 #: core industry -> standard Industry picklist value
 INDUSTRY_MAP: dict[str, str] = {
-    "Software": "Technology", "Financial Services": "Finance", "Healthcare": "Healthcare",
-    "Retail": "Retail", "E-commerce": "Retail", "Media": "Media", "Education": "Education",
-    "Manufacturing": "Manufacturing", "Logistics": "Transportation", "Real Estate": "Other",
-    "Marketing": "Media", "Consulting": "Consulting", "Telecommunications": "Telecommunications",
-    "Travel": "Hospitality", "Energy": "Energy", "Nonprofit": "Not For Profit",
-    "Gaming": "Entertainment", "Insurance": "Insurance",
+    "Software": "Technology",
+    "Financial Services": "Finance",
+    "Healthcare": "Healthcare",
+    "Retail": "Retail",
+    "E-commerce": "Retail",
+    "Media": "Media",
+    "Education": "Education",
+    "Manufacturing": "Manufacturing",
+    "Logistics": "Transportation",
+    "Real Estate": "Other",
+    "Marketing": "Media",
+    "Consulting": "Consulting",
+    "Telecommunications": "Telecommunications",
+    "Travel": "Hospitality",
+    "Energy": "Energy",
+    "Nonprofit": "Not For Profit",
+    "Gaming": "Entertainment",
+    "Insurance": "Insurance",
 }
 
 #: the standard sales process: (StageName, default Probability, ForecastCategoryName)
@@ -61,11 +103,15 @@ STAGES: tuple[tuple[str, int, str], ...] = (
 )
 OPEN_STAGES: tuple[str, ...] = tuple(stage for stage, _, _ in STAGES[:8])
 STAGE_INFO: dict[str, tuple[int, str]] = {stage: (p, f) for stage, p, f in STAGES}
-FORECAST_CATEGORY = {"Pipeline": "Pipeline", "Best Case": "BestCase", "Commit": "Forecast",
-                     "Closed": "Closed", "Omitted": "Omitted"}
+FORECAST_CATEGORY = {
+    "Pipeline": "Pipeline",
+    "Best Case": "BestCase",
+    "Commit": "Forecast",
+    "Closed": "Closed",
+    "Omitted": "Omitted",
+}
 OPPORTUNITY_TYPES: tuple[str, ...] = ("New Business", "Renewal", "Expansion")
-LEAD_SOURCES: tuple[str, ...] = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List",
-                                 "Other")
+LEAD_SOURCES: tuple[str, ...] = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +137,7 @@ class Field:
             "custom": self.custom,
             "calculated": self.calculated,
             "referenceTo": list(self.reference_to),
-            "picklistValues": [{"value": v, "label": v, "active": True, "defaultValue": False}
-                               for v in self.picklist],
+            "picklistValues": [{"value": v, "label": v, "active": True, "defaultValue": False} for v in self.picklist],
         }
 
 
@@ -131,8 +176,7 @@ ACCOUNT_FIELDS: tuple[Field, ...] = (
     Field("LastActivityDate", "date", "Last Activity"),
     Field("AccountSource", "picklist", "Account Source", picklist=ACCOUNT_SOURCES),
     Field("Stripe_Customer_Id__c", "string", "Stripe Customer Id", custom=True),
-    Field("Days_Since_Last_Activity__c", "double", "Days Since Last Activity", custom=True,
-          calculated=True),
+    Field("Days_Since_Last_Activity__c", "double", "Days Since Last Activity", custom=True, calculated=True),
 )
 HEALTH_SCORE = Field("Health_Score__c", "double", "Health Score", custom=True)
 
@@ -165,8 +209,7 @@ OPPORTUNITY_FIELDS: tuple[Field, ...] = (
     _ref("AccountId", "Account ID", "Account"),
     Field("Name", "string", "Name", nillable=False),
     Field("Description", "textarea", "Description"),
-    Field("StageName", "picklist", "Stage", nillable=False,
-          picklist=tuple(stage for stage, _, _ in STAGES)),
+    Field("StageName", "picklist", "Stage", nillable=False, picklist=tuple(stage for stage, _, _ in STAGES)),
     Field("Amount", "currency", "Amount"),
     Field("Probability", "percent", "Probability (%)"),
     Field("ExpectedRevenue", "currency", "Expected Amount", calculated=True),
@@ -176,8 +219,9 @@ OPPORTUNITY_FIELDS: tuple[Field, ...] = (
     Field("LeadSource", "picklist", "Lead Source", picklist=LEAD_SOURCES),
     Field("IsClosed", "boolean", "Closed", nillable=False, calculated=True),
     Field("IsWon", "boolean", "Won", nillable=False, calculated=True),
-    Field("ForecastCategory", "picklist", "Forecast Category", nillable=False,
-          picklist=tuple(FORECAST_CATEGORY.values())),
+    Field(
+        "ForecastCategory", "picklist", "Forecast Category", nillable=False, picklist=tuple(FORECAST_CATEGORY.values())
+    ),
     Field("ForecastCategoryName", "picklist", "Forecast Category", picklist=tuple(FORECAST_CATEGORY)),
     _ref("OwnerId", "Owner ID", "User", nillable=False),
     *_AUDIT,
@@ -215,8 +259,12 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     "Opportunity": OPPORTUNITY_FIELDS,
     "User": USER_FIELDS,
 }
-LABELS = {"Account": ("Account", "Accounts"), "Contact": ("Contact", "Contacts"),
-          "Opportunity": ("Opportunity", "Opportunities"), "User": ("User", "Users")}
+LABELS = {
+    "Account": ("Account", "Accounts"),
+    "Contact": ("Contact", "Contacts"),
+    "Opportunity": ("Opportunity", "Opportunities"),
+    "User": ("User", "Users"),
+}
 
 
 def field_names(resource: str, health_score: bool = False) -> list[str]:
@@ -243,8 +291,10 @@ def describe(resource: str, health_score: bool = False) -> dict[str, Any]:
         "replicateable": True,
         "deletable": resource != "User",
         "fields": [f.describe() for f in fields],
-        "urls": {"sobject": f"/services/data/{API_VERSION}/sobjects/{resource}",
-                 "describe": f"/services/data/{API_VERSION}/sobjects/{resource}/describe"},
+        "urls": {
+            "sobject": f"/services/data/{API_VERSION}/sobjects/{resource}",
+            "describe": f"/services/data/{API_VERSION}/sobjects/{resource}/describe",
+        },
     }
 
 

@@ -38,21 +38,48 @@ SCORE_HOUR = 3  # the nightly health-score job (schema drift only) runs at 03:00
 FORMULA_DAYS_BEFORE_ANCHOR = 2  # formula refresh versions from this many days before the anchor
 ORG_DOMAIN = "acmecloud.com"
 
-_AMOUNTS = {"1-10": (1_200, 6_000), "11-50": (6_000, 30_000), "51-200": (20_000, 90_000),
-            "201-1000": (60_000, 250_000), "1001-5000": (150_000, 600_000),
-            "5001+": (400_000, 2_000_000)}
-_REP_TITLES = (("Account Executive", "Sales"), ("Senior Account Executive", "Sales"),
-               ("Sales Development Representative", "Sales"),
-               ("Customer Success Manager", "Customer Success"))
+_AMOUNTS = {
+    "1-10": (1_200, 6_000),
+    "11-50": (6_000, 30_000),
+    "51-200": (20_000, 90_000),
+    "201-1000": (60_000, 250_000),
+    "1001-5000": (150_000, 600_000),
+    "5001+": (400_000, 2_000_000),
+}
+_REP_TITLES = (
+    ("Account Executive", "Sales"),
+    ("Senior Account Executive", "Sales"),
+    ("Sales Development Representative", "Sales"),
+    ("Customer Success Manager", "Customer Success"),
+)
 _TIME_ZONES = ("America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Berlin")
-_GENERIC_CONTACTS = (("Accounts Payable", "ap"), ("Billing Team", "billing"),
-                     ("Finance", "finance"), ("Accounts", "accounts"))
-_DEPARTMENTS = {"CEO": "Executive", "Founder": "Executive", "Co-Founder & CEO": "Executive",
-                "Managing Director": "Executive", "CFO": "Finance", "Controller": "Finance",
-                "Head of Finance": "Finance", "Finance Manager": "Finance",
-                "Accounts Payable Specialist": "Finance"}
-_NEXT_STEPS = ("Send proposal", "Schedule demo", "Security review", "Follow up with CFO",
-               "Legal review of MSA", "Pricing call", None, None)
+_GENERIC_CONTACTS = (
+    ("Accounts Payable", "ap"),
+    ("Billing Team", "billing"),
+    ("Finance", "finance"),
+    ("Accounts", "accounts"),
+)
+_DEPARTMENTS = {
+    "CEO": "Executive",
+    "Founder": "Executive",
+    "Co-Founder & CEO": "Executive",
+    "Managing Director": "Executive",
+    "CFO": "Finance",
+    "Controller": "Finance",
+    "Head of Finance": "Finance",
+    "Finance Manager": "Finance",
+    "Accounts Payable Specialist": "Finance",
+}
+_NEXT_STEPS = (
+    "Send proposal",
+    "Schedule demo",
+    "Security review",
+    "Follow up with CFO",
+    "Legal review of MSA",
+    "Pricing call",
+    None,
+    None,
+)
 
 
 @dataclass(slots=True)
@@ -99,9 +126,15 @@ def next_hour_of_day(at: int, hour: int) -> int:
 class SalesforceSim:
     """Builds every Salesforce record version of a world."""
 
-    def __init__(self, seed: int, timeline: Timeline, core: Core,
-                 billing: dict[str, CompanyBilling], ids: IdFactory,
-                 health_at: int | None) -> None:
+    def __init__(
+        self,
+        seed: int,
+        timeline: Timeline,
+        core: Core,
+        billing: dict[str, CompanyBilling],
+        ids: IdFactory,
+        health_at: int | None,
+    ) -> None:
         self.seed = seed
         self.timeline = timeline
         self.start, self.end = timeline.start, timeline.end
@@ -166,8 +199,7 @@ class SalesforceSim:
         values = rec.fields
         if rec.resource == "Account":
             last = self.last_activity.get(rec.id)
-            values["Days_Since_Last_Activity__c"] = (
-                None if last is None else float(at // DAY - last // DAY))
+            values["Days_Since_Last_Activity__c"] = None if last is None else float(at // DAY - last // DAY)
         elif rec.resource == "Opportunity":
             probability, category = sf.STAGE_INFO[values["StageName"]]
             if values["Probability"] is None:
@@ -177,14 +209,12 @@ class SalesforceSim:
             values["ForecastCategoryName"] = category
             values["ForecastCategory"] = sf.FORECAST_CATEGORY[category]
             amount = values["Amount"]
-            values["ExpectedRevenue"] = (None if amount is None
-                                         else round(amount * values["Probability"] / 100, 2))
+            values["ExpectedRevenue"] = None if amount is None else round(amount * values["Probability"] / 100, 2)
             close = values["CloseDate"]
             values["FiscalYear"] = int(close[:4])
             values["FiscalQuarter"] = (int(close[5:7]) - 1) // 3 + 1
 
-    def save(self, rec: SfRecord, at: int, by: str | None, *, system_only: bool = False,
-             no_bump: bool = False) -> None:
+    def save(self, rec: SfRecord, at: int, by: str | None, *, system_only: bool = False, no_bump: bool = False) -> None:
         """Record `rec`'s current state from `at`.
 
         A user change (`by`) sets LastModifiedDate/ById and SystemModstamp; `system_only` (a
@@ -233,8 +263,9 @@ class SalesforceSim:
     def _active_reps(self, at: int) -> list[str]:
         return [r.user_id for r in self.reps if r.hired <= at and (r.left is None or at < r.left)]
 
-    def _user_record(self, at: int, created_date: int, title: str, department: str,
-                     profile: str, first: str, last: str) -> SfRecord:
+    def _user_record(
+        self, at: int, created_date: int, title: str, department: str, profile: str, first: str, last: str
+    ) -> SfRecord:
         username = f"{slug(first)}.{slug(last)}@{ORG_DOMAIN}"
         suffix = 2
         while username in self._usernames:
@@ -270,16 +301,30 @@ class SalesforceSim:
 
     def _plan_users(self) -> None:
         rng = self.rng
-        self._profiles = {name: self.ids.salesforce(sf.PROFILE_PREFIX, self.id_rng)
-                          for name in ("System Administrator", "Standard User", "Integration")}
-        admin = self._user_record(self.start, self.start - 1100 * DAY, "Salesforce Administrator",
-                                  "Revenue Operations", self._profiles["System Administrator"],
-                                  "Morgan", "Reyes")
+        self._profiles = {
+            name: self.ids.salesforce(sf.PROFILE_PREFIX, self.id_rng)
+            for name in ("System Administrator", "Standard User", "Integration")
+        }
+        admin = self._user_record(
+            self.start,
+            self.start - 1100 * DAY,
+            "Salesforce Administrator",
+            "Revenue Operations",
+            self._profiles["System Administrator"],
+            "Morgan",
+            "Reyes",
+        )
         self.admin_id = admin.id
         admin.fields["CreatedById"] = admin.fields["LastModifiedById"] = admin.id
-        integration = self._user_record(self.start, self.start - 420 * DAY, "Integration User",
-                                        "Revenue Operations", self._profiles["Integration"],
-                                        "Stripe", "Integration")
+        integration = self._user_record(
+            self.start,
+            self.start - 420 * DAY,
+            "Integration User",
+            "Revenue Operations",
+            self._profiles["Integration"],
+            "Stripe",
+            "Integration",
+        )
         self.integration_id = integration.id
         for rec in (admin, integration):
             self._register(rec)
@@ -287,8 +332,7 @@ class SalesforceSim:
         total = max(4, round(len(self.core.companies) / 40))
         initial = max(3, round(total * 0.7))
         hires: list[int | None] = [None] * initial
-        hires += sorted(int(rng.uniform(self.start + 30 * DAY, self.end - 10 * DAY))
-                        for _ in range(total - initial))
+        hires += sorted(int(rng.uniform(self.start + 30 * DAY, self.end - 10 * DAY)) for _ in range(total - initial))
         for hired in hires:
             rep = self._hire(hired)
             if chance(rng, 0.45):  # sales turnover is high
@@ -298,18 +342,15 @@ class SalesforceSim:
                     replacement_at = max(self.start + DAY, left - int(rng.uniform(3, 30) * DAY))
                     rep.replacement = self._hire(replacement_at).user_id
                     self.schedule(left, partial(self._deactivate, rep))
-                    self.schedule(left + int(rng.uniform(2 * HOUR, 4 * DAY)),
-                                  partial(self._mass_transfer, rep))
+                    self.schedule(left + int(rng.uniform(2 * HOUR, 4 * DAY)), partial(self._mass_transfer, rep))
 
     def _hire(self, hired: int | None) -> Rep:
         rng = self.rng
-        title, department = weighted(rng, [(t, w) for t, w in zip(_REP_TITLES, (40, 15, 25, 20),
-                                                                  strict=True)])
+        title, department = weighted(rng, [(t, w) for t, w in zip(_REP_TITLES, (40, 15, 25, 20), strict=True)])
         first, last = rng.choice(vocab.FIRST_NAMES), rng.choice(vocab.LAST_NAMES)
         at = self.start if hired is None else hired
         created_date = self.start - int(rng.uniform(30, 900) * DAY) if hired is None else hired
-        rec = self._user_record(at, created_date, title, department,
-                                self._profiles["Standard User"], first, last)
+        rec = self._user_record(at, created_date, title, department, self._profiles["Standard User"], first, last)
         rep = Rep(rec.id, at)
         self.reps.append(rep)
         self.schedule(at, partial(self._create_user, rec, hired is None))
@@ -350,8 +391,11 @@ class SalesforceSim:
         """A new day: `Days_Since_Last_Activity__c` changes, SystemModstamp does not."""
         for rec in self.accounts:
             last = self.last_activity.get(rec.id)
-            if last is not None and not rec.is_deleted and rec.fields["Days_Since_Last_Activity__c"] != float(
-                    at // DAY - last // DAY):
+            if (
+                last is not None
+                and not rec.is_deleted
+                and rec.fields["Days_Since_Last_Activity__c"] != float(at // DAY - last // DAY)
+            ):
                 self.save(rec, at, None, no_bump=True)
 
     def _plan_health_score(self) -> None:
@@ -374,8 +418,7 @@ class SalesforceSim:
         """A bulk job scores every live account, 200 per batch, each batch in one second."""
         live = [rec.id for rec in self.accounts if not rec.is_deleted]
         for index in range(0, len(live), IMPORT_BATCH):
-            self.schedule(at + index // IMPORT_BATCH,
-                          partial(self._score_batch, live[index:index + IMPORT_BATCH]))
+            self.schedule(at + index // IMPORT_BATCH, partial(self._score_batch, live[index : index + IMPORT_BATCH]))
 
     def _score_batch(self, account_ids: list[str], at: int) -> None:
         rng = derive(self.seed, "salesforce", "health", at)
@@ -428,11 +471,11 @@ class SalesforceSim:
                 visible = min(visible, latest if latest >= created else (created + first) // 2)
             visible = min(visible, self.end)
             created_date = visible
-        plan = CompanyPlan(company, rng, billing, self.core.people_by_company[company.id],
-                           company.salesforce_account_id, visible)
+        plan = CompanyPlan(
+            company, rng, billing, self.core.people_by_company[company.id], company.salesforce_account_id, visible
+        )
         self.plans[company.id] = plan
-        self.schedule(visible, partial(self._create_account, plan, plan.primary_id, created_date,
-                                       False))
+        self.schedule(visible, partial(self._create_account, plan, plan.primary_id, created_date, False))
         self._plan_duplicate(plan)
         self._plan_contacts(plan)
         self._plan_opportunities(plan)
@@ -442,8 +485,7 @@ class SalesforceSim:
     def _account_name(self, plan: CompanyPlan, at: int) -> tuple[str, str | None]:
         company, rng = plan.company, plan.rng
         name = company.name_at(from_epoch(at))
-        style = weighted(rng, [("name", 68), ("legal", 14), ("upper", 4), ("padded", 3),
-                               ("suffix", 6), ("city", 5)])
+        style = weighted(rng, [("name", 68), ("legal", 14), ("upper", 4), ("padded", 3), ("suffix", 6), ("city", 5)])
         if style == "legal":
             return (company.legal_name if name == company.name else name), None
         if style == "upper":
@@ -456,28 +498,29 @@ class SalesforceSim:
             return f"{name} ({company.city})", None
         return name, None
 
-    def _create_account(self, plan: CompanyPlan, account_id: str, created_date: int,
-                        duplicate: bool, at: int) -> None:
+    def _create_account(self, plan: CompanyPlan, account_id: str, created_date: int, duplicate: bool, at: int) -> None:
         company, rng = plan.company, plan.rng
         owner = rng.choice(self._active_reps(at))
         if duplicate:
-            name = chaos.name_variant(rng, company.name_at(from_epoch(at)), company.legal_name,
-                                      company.city, company.domain)
+            name = chaos.name_variant(
+                rng, company.name_at(from_epoch(at)), company.legal_name, company.city, company.domain
+            )
             tag: str | None = "duplicate"
         else:
             name, tag = self._account_name(plan, at)
         street, postal = street_address(rng, company.country)
-        paying = plan.billing.paying_at(at) or (created_date < self.start
-                                                 and plan.billing.first_start is not None
-                                                 and plan.billing.first_start < self.start + 45 * DAY)
+        paying = plan.billing.paying_at(at) or (
+            created_date < self.start
+            and plan.billing.first_start is not None
+            and plan.billing.first_start < self.start + 45 * DAY
+        )
         by = self.admin_id if created_date < at else owner
         values: dict[str, Any] = {
             "Id": account_id,
             "IsDeleted": False,
             "MasterRecordId": None,
             "Name": name,
-            "Type": "Customer - Direct" if paying else weighted(
-                rng, [("Prospect", 85), ("Other", 3), (None, 12)]),
+            "Type": "Customer - Direct" if paying else weighted(rng, [("Prospect", 85), ("Other", 3), (None, 12)]),
             "ParentId": None,
             "BillingStreet": street if chance(rng, 0.8) else None,
             "BillingCity": company.city if chance(rng, 0.9) else None,
@@ -487,8 +530,9 @@ class SalesforceSim:
             "Phone": phone_number(rng, company.country) if chance(rng, 0.6) else None,
             "Website": chaos.website_text(rng, company),
             "Industry": sf.INDUSTRY_MAP[company.industry] if chance(rng, 0.88) else None,
-            "AnnualRevenue": (float(round(company.employees * rng.uniform(60, 260)) * 1000)
-                              if chance(rng, 0.4) else None),
+            "AnnualRevenue": (
+                float(round(company.employees * rng.uniform(60, 260)) * 1000) if chance(rng, 0.4) else None
+            ),
             "NumberOfEmployees": company.employees if chance(rng, 0.7) else None,
             "Description": None,
             "OwnerId": owner,
@@ -524,8 +568,7 @@ class SalesforceSim:
         self.schedule(dup_at, partial(self._create_account, plan, plan.dup_id, dup_at, True))
         if chance(rng, 0.45):
             keep_primary = chance(rng, 0.75)
-            self.schedule(dup_at + int(rng.uniform(7, 300) * DAY),
-                          partial(self._merge_accounts, plan, keep_primary))
+            self.schedule(dup_at + int(rng.uniform(7, 300) * DAY), partial(self._merge_accounts, plan, keep_primary))
 
     def _merge_accounts(self, plan: CompanyPlan, keep_primary: bool, at: int) -> None:
         """A rep merges the duplicate: the loser is deleted with MasterRecordId, children move."""
@@ -568,30 +611,28 @@ class SalesforceSim:
                 created_date = at
             if at > self.end:
                 continue
-            on_dup = (plan.dup_created is not None and plan.dup_created < at
-                      and chance(rng, 0.35))
+            on_dup = plan.dup_created is not None and plan.dup_created < at and chance(rng, 0.35)
             contact_id = self._new_id("Contact")
-            self.schedule(at, partial(self._create_contact, plan, person, contact_id, on_dup,
-                                      created_date, None))
+            self.schedule(at, partial(self._create_contact, plan, person, contact_id, on_dup, created_date, None))
             if chance(rng, 0.05):  # the same person again, e.g. from a web-to-lead conversion
                 again = at + int(rng.uniform(30, 400) * DAY)
                 if again <= self.end:
                     dup_id = self._new_id("Contact")
-                    self.schedule(again, partial(self._create_contact, plan, person, dup_id,
-                                                 chance(rng, 0.5), again, contact_id))
+                    self.schedule(
+                        again, partial(self._create_contact, plan, person, dup_id, chance(rng, 0.5), again, contact_id)
+                    )
                     if chance(rng, 0.4):
-                        self.schedule(again + int(rng.uniform(5, 200) * DAY),
-                                      partial(self._merge_contacts, dup_id, contact_id))
+                        self.schedule(
+                            again + int(rng.uniform(5, 200) * DAY), partial(self._merge_contacts, dup_id, contact_id)
+                        )
             for when in poisson_times(rng, at, self.end, 420 * DAY):
                 self.schedule(when, partial(self._update_contact, plan, person, contact_id))
             if chance(rng, 0.02):
-                self.schedule(at + int(rng.uniform(30, 600) * DAY),
-                              partial(self._delete_record, contact_id))
+                self.schedule(at + int(rng.uniform(30, 600) * DAY), partial(self._delete_record, contact_id))
         if chance(rng, 0.12):
             at = plan.created + int(rng.uniform(1, 200) * DAY)
             if at <= self.end:
-                self.schedule(at, partial(self._create_contact, plan, None, self._new_id("Contact"),
-                                          False, at, None))
+                self.schedule(at, partial(self._create_contact, plan, None, self._new_id("Contact"), False, at, None))
 
     def _contact_email(self, rng: random.Random, person: Person) -> tuple[str | None, str | None]:
         style = weighted(rng, [("work", 76), ("personal", 10), ("missing", 9), ("upper", 5)])
@@ -604,9 +645,16 @@ class SalesforceSim:
         email = chaos.messy_case(rng, person.email)
         return email, None if email == person.email else "email_case"
 
-    def _create_contact(self, plan: CompanyPlan, person: Person | None, contact_id: str,
-                        on_dup: bool, created_date: int, duplicate_of: str | None,
-                        at: int) -> None:
+    def _create_contact(
+        self,
+        plan: CompanyPlan,
+        person: Person | None,
+        contact_id: str,
+        on_dup: bool,
+        created_date: int,
+        duplicate_of: str | None,
+        at: int,
+    ) -> None:
         rng, company = plan.rng, plan.company
         account = self._resolve(plan.dup_id if on_dup and plan.dup_id else plan.primary_id)
         if account is None or account.is_deleted:
@@ -646,8 +694,7 @@ class SalesforceSim:
             "MailingCity": company.city if chance(rng, 0.5) else None,
             "MailingCountry": chaos.country_text(rng, company.country) if chance(rng, 0.5) else None,
             "Phone": phone,
-            "MobilePhone": (phone_number(rng, company.country)
-                            if person is not None and chance(rng, 0.15) else None),
+            "MobilePhone": (phone_number(rng, company.country) if person is not None and chance(rng, 0.15) else None),
             "Email": email,
             "Title": title,
             "Department": _DEPARTMENTS.get(title or "") if chance(rng, 0.6) else None,
@@ -658,8 +705,9 @@ class SalesforceSim:
             "LastActivityDate": None,
         }
         attributes = {"type": "Contact", "url": sf.record_url("Contact", contact_id)}
-        rec = SfRecord("Contact", contact_id, company.id, None if person is None else person.id,
-                       at, values, attributes, chaos=tags)
+        rec = SfRecord(
+            "Contact", contact_id, company.id, None if person is None else person.id, at, values, attributes, chaos=tags
+        )
         if created_date < at:
             rec.chaos.add("imported")
         account.children.append(contact_id)
@@ -722,8 +770,9 @@ class SalesforceSim:
             company_created = int(company.created.timestamp())
             close = company_created + int((self.start - company_created) * rng.uniform(0.3, 0.95))
             opened = max(company_created, close - int(rng.uniform(10, 90) * DAY))
-            self.schedule(self._import_slot("Opportunity"),
-                          partial(self._import_won_opportunity, plan, opened, close, base))
+            self.schedule(
+                self._import_slot("Opportunity"), partial(self._import_won_opportunity, plan, opened, close, base)
+            )
         else:
             opened = max(plan.created + 60, first - int(rng.uniform(10, 100) * DAY))
             close = max(opened + 60, first - int(rng.uniform(0, 2 * DAY)))
@@ -739,25 +788,29 @@ class SalesforceSim:
                 continue
             close = anniversary + int(rng.uniform(-5, 10) * DAY)
             outcome = "won" if billing.paying_at(anniversary + 10 * DAY) else "lost"
-            self._plan_opportunity(plan, "Renewal", opened, close, outcome,
-                                   round(base * rng.uniform(0.9, 1.15), -2))
+            self._plan_opportunity(plan, "Renewal", opened, close, outcome, round(base * rng.uniform(0.9, 1.15), -2))
         for opened in poisson_times(rng, max(first, plan.created) + 60 * DAY, self.end, 540 * DAY):
             if billing.paying_at(opened):
                 close = opened + int(rng.uniform(20, 90) * DAY)
-                self._plan_opportunity(plan, "Expansion", opened, close,
-                                       "won" if chance(rng, 0.55) else "lost",
-                                       round(base * rng.uniform(0.1, 0.4), -2))
+                self._plan_opportunity(
+                    plan,
+                    "Expansion",
+                    opened,
+                    close,
+                    "won" if chance(rng, 0.55) else "lost",
+                    round(base * rng.uniform(0.1, 0.4), -2),
+                )
 
-    def _plan_opportunity(self, plan: CompanyPlan, kind: str, opened: int, close: int,
-                          outcome: str, amount: float) -> None:
+    def _plan_opportunity(
+        self, plan: CompanyPlan, kind: str, opened: int, close: int, outcome: str, amount: float
+    ) -> None:
         rng = plan.rng
         if kind == "Renewal":
-            path = ["Prospecting", "Proposal/Price Quote", "Negotiation/Review"][
-                :rng.randint(1, 3)]
+            path = ["Prospecting", "Proposal/Price Quote", "Negotiation/Review"][: rng.randint(1, 3)]
         elif outcome == "won":
-            path = list(sf.OPEN_STAGES[:rng.randint(3, 8)])
+            path = list(sf.OPEN_STAGES[: rng.randint(3, 8)])
         else:
-            path = list(sf.OPEN_STAGES[:rng.randint(1, 7)])
+            path = list(sf.OPEN_STAGES[: rng.randint(1, 7)])
         if len(path) > 2 and chance(rng, 0.4):  # reps skip stages
             del path[rng.randrange(1, len(path) - 1)]
         path.append("Closed Won" if outcome == "won" else "Closed Lost")
@@ -765,21 +818,20 @@ class SalesforceSim:
         times = [opened, *times, close]
         opp_id = self._new_id("Opportunity")
         on_dup = plan.dup_created is not None and plan.dup_created < opened and chance(rng, 0.25)
-        self.schedule(opened, partial(self._create_opportunity, plan, opp_id, kind, path[0],
-                                      close, amount, on_dup))
+        self.schedule(opened, partial(self._create_opportunity, plan, opp_id, kind, path[0], close, amount, on_dup))
         for stage, when in zip(path[1:], times[1:], strict=True):
-            self.schedule(max(when, opened), partial(self._advance_opportunity, plan, opp_id,
-                                                     kind, stage, close))
+            self.schedule(max(when, opened), partial(self._advance_opportunity, plan, opp_id, kind, stage, close))
         if chance(rng, 0.02):
-            self.schedule(opened + int(rng.uniform(HOUR, 30 * DAY)),
-                          partial(self._delete_record, opp_id))
+            self.schedule(opened + int(rng.uniform(HOUR, 30 * DAY)), partial(self._delete_record, opp_id))
 
-    def _opportunity_values(self, plan: CompanyPlan, opp_id: str, account: SfRecord, kind: str,
-                            stage: str, close: int, amount: float | None) -> dict[str, Any]:
+    def _opportunity_values(
+        self, plan: CompanyPlan, opp_id: str, account: SfRecord, kind: str, stage: str, close: int, amount: float | None
+    ) -> dict[str, Any]:
         name = account.fields["Name"].strip()
         year = from_epoch(close).year
-        suffix = {"New Business": "New Business", "Renewal": f"Renewal FY{year}",
-                  "Expansion": f"Expansion {year}"}[kind]
+        suffix = {"New Business": "New Business", "Renewal": f"Renewal FY{year}", "Expansion": f"Expansion {year}"}[
+            kind
+        ]
         return {
             "Id": opp_id,
             "IsDeleted": False,
@@ -801,8 +853,9 @@ class SalesforceSim:
             "OwnerId": account.fields["OwnerId"],
         }
 
-    def _create_opportunity(self, plan: CompanyPlan, opp_id: str, kind: str, stage: str,
-                            close: int, amount: float, on_dup: bool, at: int) -> None:
+    def _create_opportunity(
+        self, plan: CompanyPlan, opp_id: str, kind: str, stage: str, close: int, amount: float, on_dup: bool, at: int
+    ) -> None:
         rng = plan.rng
         account = self._resolve(plan.dup_id if on_dup and plan.dup_id else plan.primary_id)
         if account is None or account.is_deleted:
@@ -810,8 +863,9 @@ class SalesforceSim:
         if account is None or account.is_deleted:
             return
         expected = close + int(rng.uniform(-20, 25) * DAY)
-        values = self._opportunity_values(plan, opp_id, account, kind, stage, max(expected, at),
-                                          amount if chance(rng, 0.92) else None)
+        values = self._opportunity_values(
+            plan, opp_id, account, kind, stage, max(expected, at), amount if chance(rng, 0.92) else None
+        )
         owner = values["OwnerId"]
         values.update(self._audit(at, owner, at))
         values["LastActivityDate"] = None
@@ -822,27 +876,23 @@ class SalesforceSim:
         self._register(rec)
         self.save(rec, at, None, no_bump=True)
 
-    def _import_won_opportunity(self, plan: CompanyPlan, opened: int, close: int, amount: float,
-                                at: int) -> None:
+    def _import_won_opportunity(self, plan: CompanyPlan, opened: int, close: int, amount: float, at: int) -> None:
         account = self._resolve(plan.primary_id)
         if account is None:
             return
         opp_id = self._new_id("Opportunity")
-        values = self._opportunity_values(plan, opp_id, account, "New Business", "Closed Won",
-                                          close, amount)
+        values = self._opportunity_values(plan, opp_id, account, "New Business", "Closed Won", close, amount)
         values.update(self._audit(opened, self.admin_id, at))
         values["LastModifiedDate"] = sf.sf_datetime(close)
         values["LastActivityDate"] = None
         values["FiscalQuarter"] = values["FiscalYear"] = None
         attributes = {"type": "Opportunity", "url": sf.record_url("Opportunity", opp_id)}
-        rec = SfRecord("Opportunity", opp_id, plan.company.id, None, at, values, attributes,
-                       chaos={"imported"})
+        rec = SfRecord("Opportunity", opp_id, plan.company.id, None, at, values, attributes, chaos={"imported"})
         account.children.append(opp_id)
         self._register(rec)
         self.save(rec, at, None, no_bump=True)
 
-    def _advance_opportunity(self, plan: CompanyPlan, opp_id: str, kind: str, stage: str,
-                             close: int, at: int) -> None:
+    def _advance_opportunity(self, plan: CompanyPlan, opp_id: str, kind: str, stage: str, close: int, at: int) -> None:
         rec = self.records.get(opp_id)
         if rec is None or rec.is_deleted or rec.fields["IsClosed"]:
             return
@@ -882,8 +932,9 @@ class SalesforceSim:
             return
         else:
             primary = billing.customers[0]
-            style = weighted(rng, [("right", 72), ("missing", 10), ("wrong", 5), ("stale", 4),
-                                   ("padded", 4), ("on_duplicate", 5)])
+            style = weighted(
+                rng, [("right", 72), ("missing", 10), ("wrong", 5), ("stale", 4), ("padded", 4), ("on_duplicate", 5)]
+            )
             if style == "stale" and len(billing.customers) < 2:
                 style = "right"
             if style == "on_duplicate" and plan.dup_id is None:
@@ -931,8 +982,7 @@ class SalesforceSim:
             renamed_at = int(renamed.timestamp())
             if plan.created < renamed_at <= self.end:
                 if chance(rng, 0.6):
-                    self.schedule(renamed_at + int(rng.uniform(1, 90) * DAY),
-                                  partial(self._follow_rename, plan))
+                    self.schedule(renamed_at + int(rng.uniform(1, 90) * DAY), partial(self._follow_rename, plan))
                 else:
                     self.schedule(renamed_at, partial(self._tag, plan.primary_id, "stale_name"))
         for at in poisson_times(rng, plan.created, self.end, 40 * DAY):
@@ -944,8 +994,9 @@ class SalesforceSim:
             deleted = plan.created + int(rng.uniform(30, 500) * DAY)
             self.schedule(deleted, partial(self._delete_account, plan.primary_id))
             if chance(rng, 0.3):
-                self.schedule(deleted + int(rng.uniform(HOUR, 14 * DAY)),
-                              partial(self._undelete_account, plan.primary_id))
+                self.schedule(
+                    deleted + int(rng.uniform(HOUR, 14 * DAY)), partial(self._undelete_account, plan.primary_id)
+                )
 
     def _follow_rename(self, plan: CompanyPlan, at: int) -> None:
         rec = self._resolve(plan.primary_id)
@@ -975,8 +1026,18 @@ class SalesforceSim:
         if rec is None or rec.is_deleted:
             return
         rng, company, values = plan.rng, plan.company, rec.fields
-        kind = weighted(rng, [("phone", 20), ("website", 15), ("employees", 20), ("country", 10),
-                              ("description", 20), ("industry", 10), ("revenue", 5)])
+        kind = weighted(
+            rng,
+            [
+                ("phone", 20),
+                ("website", 15),
+                ("employees", 20),
+                ("country", 10),
+                ("description", 20),
+                ("industry", 10),
+                ("revenue", 5),
+            ],
+        )
         if kind == "phone":
             values["Phone"] = phone_number(rng, company.country)
         elif kind == "website":
@@ -986,10 +1047,17 @@ class SalesforceSim:
         elif kind == "country":
             values["BillingCountry"] = chaos.country_text(rng, company.country)
         elif kind == "description":
-            values["Description"] = rng.choice((
-                "Key account", "Evaluating enterprise plan", "Champion left the company",
-                "Uses SSO", "Strategic logo", "Renewal risk: budget cuts",
-                f"Billing contact: {rng.choice(vocab.GENERIC_MAILBOXES)}@{company.domain}"))
+            values["Description"] = rng.choice(
+                (
+                    "Key account",
+                    "Evaluating enterprise plan",
+                    "Champion left the company",
+                    "Uses SSO",
+                    "Strategic logo",
+                    "Renewal risk: budget cuts",
+                    f"Billing contact: {rng.choice(vocab.GENERIC_MAILBOXES)}@{company.domain}",
+                )
+            )
         elif kind == "industry":
             values["Industry"] = rng.choice(sf.INDUSTRIES)
         else:

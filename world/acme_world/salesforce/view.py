@@ -75,9 +75,14 @@ class SalesforceView:
         return {**body, "Days_Since_Last_Activity__c": value}
 
 
-def build_salesforce(seed: int, timeline: Timeline, core: Core,
-                     billing: dict[str, CompanyBilling], ids: IdFactory,
-                     health_score_at: int | None = None) -> SalesforceView:
+def build_salesforce(
+    seed: int,
+    timeline: Timeline,
+    core: Core,
+    billing: dict[str, CompanyBilling],
+    ids: IdFactory,
+    health_score_at: int | None = None,
+) -> SalesforceView:
     """Simulate AcmeCloud's Salesforce org from the start of history to the horizon."""
     sim = SalesforceSim(seed, timeline, core, billing, ids, health_score_at)
     sim.run()

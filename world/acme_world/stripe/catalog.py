@@ -139,8 +139,9 @@ class Catalog:
     def current(self, plan: str, currency: str, interval_key: str, at: int) -> Price:
         """The price new subscriptions get for (plan, currency, interval) at `at`."""
         for price in self.prices:
-            if (price.plan, price.currency, price.interval_key) == (plan, currency, interval_key) \
-                    and price.active_at(at):
+            if (price.plan, price.currency, price.interval_key) == (plan, currency, interval_key) and price.active_at(
+                at
+            ):
                 return price
         raise LookupError(f"no active price for {plan}/{currency}/{interval_key} at {at}")
 
@@ -186,8 +187,7 @@ class Catalog:
         bodies.append(body)
 
 
-def _product_body(product: Product, description: str, default_price: str, created: int,
-                  updated: int) -> Body:
+def _product_body(product: Product, description: str, default_price: str, created: int, updated: int) -> Body:
     return {
         "id": product.id,
         "object": "product",
@@ -273,10 +273,7 @@ def build_catalog(seed: int, timeline: Timeline, ids: IdFactory, recorder: Recor
     rng = derive(seed, "stripe", "catalog")
     t0 = timeline.start
     change_at = timeline.fraction(0.45) // HOUR * HOUR
-    products = {
-        key: Product(ids.stripe("prod", rng), key, _PRODUCT_NAMES[key][0])
-        for key in (*PLANS, SEATS)
-    }
+    products = {key: Product(ids.stripe("prod", rng), key, _PRODUCT_NAMES[key][0]) for key in (*PLANS, SEATS)}
     prices: list[Price] = []
     replacements: list[tuple[Price, Price]] = []
     for key, product in products.items():
@@ -284,15 +281,24 @@ def build_catalog(seed: int, timeline: Timeline, ids: IdFactory, recorder: Recor
             for interval_key in INTERVALS:
                 legacy = interval_key == "month" and key in _LEGACY_MONTHLY
                 first = Price(
-                    ids.stripe("price", rng), product, currency, interval_key,
-                    unit_amount(key, currency, interval_key, legacy=legacy), t0,
+                    ids.stripe("price", rng),
+                    product,
+                    currency,
+                    interval_key,
+                    unit_amount(key, currency, interval_key, legacy=legacy),
+                    t0,
                     change_at if legacy else None,
                 )
                 prices.append(first)
                 if legacy:
                     successor = Price(
-                        ids.stripe("price", rng), product, currency, interval_key,
-                        unit_amount(key, currency, interval_key), change_at, None,
+                        ids.stripe("price", rng),
+                        product,
+                        currency,
+                        interval_key,
+                        unit_amount(key, currency, interval_key),
+                        change_at,
+                        None,
                     )
                     prices.append(successor)
                     replacements.append((first, successor))
@@ -327,17 +333,16 @@ def build_catalog(seed: int, timeline: Timeline, ids: IdFactory, recorder: Recor
         recorder.put("price", new.id, change_at, created, ["price.created"], rng, via_api=True)
     for key in _LEGACY_MONTHLY:
         product = products[key]
-        body = {**product_bodies[key], "default_price": default_price(product, change_at),
-                "updated": change_at}
+        body = {**product_bodies[key], "default_price": default_price(product, change_at), "updated": change_at}
         product_bodies[key] = body
-        recorder.put("product", product.id, change_at, body, ["product.updated"], rng,
-                     via_api=True)
+        recorder.put("product", product.id, change_at, body, ["product.updated"], rng, via_api=True)
 
     # A product description refresh later on.
     refresh_at = timeline.fraction(0.7) // HOUR * HOUR
-    body = {**product_bodies["enterprise"],
-            "description": "Enterprise-grade security (SSO, SCIM, audit logs), support and limits.",
-            "updated": refresh_at}
-    recorder.put("product", products["enterprise"].id, refresh_at, body, ["product.updated"], rng,
-                 via_api=True)
+    body = {
+        **product_bodies["enterprise"],
+        "description": "Enterprise-grade security (SSO, SCIM, audit logs), support and limits.",
+        "updated": refresh_at,
+    }
+    recorder.put("product", products["enterprise"].id, refresh_at, body, ["product.updated"], rng, via_api=True)
     return catalog

@@ -39,8 +39,19 @@ def billing_contact(people: list[Person]) -> Person:
 def customer_name(rng: random.Random, company: Company, people: list[Person], at: int) -> str | None:
     """A customer name as someone typed it at `at`."""
     name = company.name_at(from_epoch(at))
-    style = weighted(rng, [("name", 45), ("legal", 15), ("upper", 5), ("space", 3), ("person", 15),
-                           ("city", 5), ("domain", 7), ("none", 5)])
+    style = weighted(
+        rng,
+        [
+            ("name", 45),
+            ("legal", 15),
+            ("upper", 5),
+            ("space", 3),
+            ("person", 15),
+            ("city", 5),
+            ("domain", 7),
+            ("none", 5),
+        ],
+    )
     if style == "legal":
         return company.legal_name if name == company.name else name
     if style == "upper":
@@ -75,8 +86,7 @@ def customer_email(
 ) -> tuple[str | None, str | None]:
     """(email, true person id or None) for a customer of `company`."""
     contact = billing_contact(people)
-    style = weighted(rng, [("contact", 55), ("generic", 17), ("freemail", 15), ("other", 10),
-                           ("none", 3)])
+    style = weighted(rng, [("contact", 55), ("generic", 17), ("freemail", 15), ("other", 10), ("none", 3)])
     if style == "generic":
         return f"{rng.choice(GENERIC_MAILBOXES)}@{company.domain}", None
     if style == "freemail":
@@ -105,12 +115,9 @@ def customer_address(rng: random.Random, company: Company) -> Body:
     }
 
 
-def salesforce_metadata(
-    rng: random.Random, company: Company, companies: list[Company]
-) -> dict[str, str]:
+def salesforce_metadata(rng: random.Random, company: Company, companies: list[Company]) -> dict[str, str]:
     """`metadata` carrying (usually) the company's Salesforce account id."""
-    style = weighted(rng, [("right", 80), ("short", 6), ("missing", 8), ("wrong", 4),
-                           ("other_key", 2)])
+    style = weighted(rng, [("right", 80), ("short", 6), ("missing", 8), ("wrong", 4), ("other_key", 2)])
     account = company.salesforce_account_id
     if style == "short":
         return {"salesforce_account_id": account[:15]}

@@ -21,7 +21,10 @@ _PLAN_WEIGHTS: dict[str, tuple[float, float, float, float]] = {
     "5001+": (0, 5, 30, 65),
 }
 INTERVAL_WEIGHTS: tuple[tuple[str, float], ...] = (
-    ("month", 70), ("year", 17), ("quarter", 6), ("week", 7),
+    ("month", 70),
+    ("year", 17),
+    ("quarter", 6),
+    ("week", 7),
 )
 
 
@@ -54,15 +57,18 @@ def _signup(rng: random.Random, company: Company, timeline: Timeline) -> tuple[i
 
 def _coupon(rng: random.Random, company: Company) -> str | None:
     options: list[tuple[str | None, float]] = [
-        (None, 86), ("WELCOME20", 6), ("PARTNER15", 3),
+        (None, 86),
+        ("WELCOME20", 6),
+        ("PARTNER15", 3),
         ("STARTUP50", 3 if company.size in ("1-10", "11-50") else 0),
         ("NONPROFIT25", 20 if company.industry == "Nonprofit" else 1),
     ]
     return weighted(rng, options)
 
 
-def _profile(key: str, rng: random.Random, company: Company, created: int, migrated: bool,
-             duplicate: bool) -> CustomerProfile:
+def _profile(
+    key: str, rng: random.Random, company: Company, created: int, migrated: bool, duplicate: bool
+) -> CustomerProfile:
     currency = _CURRENCY[company.country]
     if currency != "usd" and chance(rng, 0.05):
         currency = "usd"
@@ -100,8 +106,6 @@ def build_profiles(seed: int, core: Core, timeline: Timeline) -> list[CustomerPr
         if chance(rng, 0.05):
             later = created + int(rng.uniform(1, 300) * DAY)
             if later <= timeline.end:
-                profiles.append(
-                    _profile(f"{company.id}-dup", rng, company, later, False, duplicate=True)
-                )
+                profiles.append(_profile(f"{company.id}-dup", rng, company, later, False, duplicate=True))
     profiles.sort(key=lambda p: (p.created, p.key))
     return profiles

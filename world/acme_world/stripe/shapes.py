@@ -27,25 +27,38 @@ TIMES = "\u00d7"  # the multiplication sign Stripe uses in "1 x Plan (at $9.00 /
 
 FAILURES: dict[str, tuple[str, str, str]] = {
     # failure_code: (failure_message, outcome.reason, outcome.seller_message)
-    "card_declined": ("Your card was declined.", "generic_decline",
-                      "The bank did not return any further details with this decline."),
-    "insufficient_funds": ("Your card has insufficient funds.", "insufficient_funds",
-                           "The bank returned the decline code `insufficient_funds`."),
-    "expired_card": ("Your card has expired.", "expired_card",
-                     "The bank returned the decline code `expired_card`."),
+    "card_declined": (
+        "Your card was declined.",
+        "generic_decline",
+        "The bank did not return any further details with this decline.",
+    ),
+    "insufficient_funds": (
+        "Your card has insufficient funds.",
+        "insufficient_funds",
+        "The bank returned the decline code `insufficient_funds`.",
+    ),
+    "expired_card": ("Your card has expired.", "expired_card", "The bank returned the decline code `expired_card`."),
 }
 
 
 # Constant nested parts, shared by every body that has them (bodies are read-only).
 _ISSUER: Body = {"type": "self"}
 _INVOICE_AUTOMATIC_TAX: Body = {
-    "disabled_reason": None, "enabled": False, "liability": None, "provider": None, "status": None,
+    "disabled_reason": None,
+    "enabled": False,
+    "liability": None,
+    "provider": None,
+    "status": None,
 }
 _INVOICE_PAYMENT_SETTINGS: Body = {
-    "default_mandate": None, "payment_method_options": None, "payment_method_types": None,
+    "default_mandate": None,
+    "payment_method_options": None,
+    "payment_method_types": None,
 }
 _INVOICE_RENDERING: Body = {
-    "amount_tax_display": None, "pdf": {"page_size": "auto"}, "template": None,
+    "amount_tax_display": None,
+    "pdf": {"page_size": "auto"},
+    "template": None,
     "template_version": None,
 }
 _SUBSCRIPTION_AUTOMATIC_TAX: Body = {"disabled_reason": None, "enabled": False, "liability": None}
@@ -53,7 +66,8 @@ _BILLING_MODE: Body = {"type": "classic"}
 _SUBSCRIPTION_INVOICE_SETTINGS: Body = {"account_tax_ids": None, "issuer": _ISSUER}
 _MANAGED_PAYMENTS: Body = {"enabled": False}
 _SUBSCRIPTION_PAYMENT_SETTINGS: Body = {
-    "payment_method_options": None, "payment_method_types": None,
+    "payment_method_options": None,
+    "payment_method_types": None,
     "save_default_payment_method": "off",
 }
 _TRIAL_SETTINGS: Body = {"end_behavior": {"missing_payment_method": "create_invoice"}}
@@ -322,10 +336,8 @@ def invoice_body(invoice: InvoiceRec) -> Body:
         "ending_balance": invoice.ending_balance,
         "footer": None,
         "from_invoice": None,
-        "hosted_invoice_url": f"https://invoice.stripe.com/i/{ACCOUNT_ID}/test_{token}"
-        if finalized else None,
-        "invoice_pdf": f"https://pay.stripe.com/invoice/{ACCOUNT_ID}/test_{token}/pdf"
-        if finalized else None,
+        "hosted_invoice_url": f"https://invoice.stripe.com/i/{ACCOUNT_ID}/test_{token}" if finalized else None,
+        "invoice_pdf": f"https://pay.stripe.com/invoice/{ACCOUNT_ID}/test_{token}/pdf" if finalized else None,
         "issuer": _ISSUER,
         "last_finalization_error": None,
         "latest_revision": None,
@@ -380,8 +392,7 @@ def _build_outcome(failure_code: str | None) -> Body:
         }
     _, reason, seller_message = FAILURES[failure_code]
     return {
-        "advice_code": "try_again_later" if failure_code != "expired_card" else
-        "do_not_try_again",
+        "advice_code": "try_again_later" if failure_code != "expired_card" else "do_not_try_again",
         "network_advice_code": None,
         "network_decline_code": None,
         "network_status": "declined_by_network",
@@ -484,15 +495,13 @@ def charge_body(charge: ChargeRec, customer: CustomerRec) -> Body:
     }
 
 
-def card_details(brand: str, last4: str, exp_month: int, exp_year: int, fingerprint: str,
-                 country: str) -> Body:
+def card_details(brand: str, last4: str, exp_month: int, exp_year: int, fingerprint: str, country: str) -> Body:
     """`payment_method_details.card` of a saved card (shared by all its charges)."""
     return {
         "amount_authorized": None,
         "authorization_code": None,
         "brand": brand,
-        "checks": {"address_line1_check": None, "address_postal_code_check": None,
-                   "cvc_check": None},
+        "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": None},
         "country": country,
         "exp_month": exp_month,
         "exp_year": exp_year,

@@ -121,9 +121,7 @@ class CustomerSimulation:
         body = shapes.customer_body(self.cust)
         self.ctx.recorder.put("customer", self.cust.id, at, body, events, self.rng, via_api=via_api)
 
-    def _emit_subscription(
-        self, at: int, sub: SubscriptionRec, events: list[str], via_api: bool = False
-    ) -> None:
+    def _emit_subscription(self, at: int, sub: SubscriptionRec, events: list[str], via_api: bool = False) -> None:
         body = shapes.subscription_body(sub, self.ctx.catalog, at, self.cust.card.id)
         self.ctx.recorder.put("subscription", sub.id, at, body, events, self.rng, via_api=via_api)
 
@@ -138,20 +136,19 @@ class CustomerSimulation:
     def _new_card(self) -> Card:
         brand = weighted(self.rng, [("visa", 55), ("mastercard", 35), ("amex", 10)])
         last4 = f"{self.rng.randint(0, 9999):04d}"
-        exp_month, exp_year = self.rng.randint(1, 12), from_epoch(self.ctx.timeline.end).year + \
-            self.rng.randint(1, 5)
+        exp_month, exp_year = self.rng.randint(1, 12), from_epoch(self.ctx.timeline.end).year + self.rng.randint(1, 5)
         fingerprint = self.ctx.ids.token(self.rng, 16)
-        details = {"card": shapes.card_details(brand, last4, exp_month, exp_year, fingerprint,
-                                               self.company.country), "type": "card"}
-        return Card(self._id("pm"), brand, last4, exp_month, exp_year, fingerprint,
-                    self.company.country, details)
+        details = {
+            "card": shapes.card_details(brand, last4, exp_month, exp_year, fingerprint, self.company.country),
+            "type": "card",
+        }
+        return Card(self._id("pm"), brand, last4, exp_month, exp_year, fingerprint, self.company.country, details)
 
     # -- customer -------------------------------------------------------------------------------
 
     def create_customer(self, at: int) -> None:
         """The customer record appears (self-serve signup, sales, or the legacy import)."""
-        who = identity.initial_identity(self.rng, self.company, self.people,
-                                        self.ctx.core.companies, at)
+        who = identity.initial_identity(self.rng, self.company, self.people, self.ctx.core.companies, at)
         description = None
         if self.profile.migrated and chance(self.rng, 0.7):
             description = "Imported from legacy billing"
@@ -177,14 +174,14 @@ class CustomerSimulation:
         self._emit_customer(at, ["customer.created"], via_api=True)
         profile = self.profile
         if profile.subscribes:
-            delay = int(self.rng.expovariate(1 / (2 * DAY))) if chance(self.rng, 0.5) else \
-                int(self.rng.uniform(5, 600))
-            self.schedule(at + delay, partial(self.start_subscription, profile.plan,
-                                              profile.interval_key, profile.seats, profile.coupon))
+            delay = int(self.rng.expovariate(1 / (2 * DAY))) if chance(self.rng, 0.5) else int(self.rng.uniform(5, 600))
+            self.schedule(
+                at + delay,
+                partial(self.start_subscription, profile.plan, profile.interval_key, profile.seats, profile.coupon),
+            )
         elif profile.duplicate and chance(self.rng, 0.6):
             self.schedule(at + self._days(3, 60), self.delete_customer)
-        self.schedule(at + int(self.rng.expovariate(1 / (UPDATES_MEAN_DAYS * DAY))),
-                      self.update_customer)
+        self.schedule(at + int(self.rng.expovariate(1 / (UPDATES_MEAN_DAYS * DAY))), self.update_customer)
         renamed_at = self.company.renamed_at
         if renamed_at is not None and to_epoch(renamed_at) > at and chance(self.rng, 0.65):
             self.schedule(to_epoch(renamed_at) + self._days(0, 60), self.follow_rename)
@@ -198,8 +195,7 @@ class CustomerSimulation:
         cust = self.cust
         kind = weighted(self.rng, [("email", 40), ("address", 25), ("phone", 15), ("name", 20)])
         if kind == "email":
-            email, person_id = identity.customer_email(self.rng, self.company, self.people,
-                                                       cust.email)
+            email, person_id = identity.customer_email(self.rng, self.company, self.people, cust.email)
             cust.email = email
             cust.person_history.append((at, person_id))
         elif kind == "address":
@@ -209,8 +205,7 @@ class CustomerSimulation:
         else:
             cust.name = identity.customer_name(self.rng, self.company, self.people, at)
         self._emit_customer(at, ["customer.updated"], via_api=True)
-        self.schedule(at + int(self.rng.expovariate(1 / (UPDATES_MEAN_DAYS * DAY))),
-                      self.update_customer)
+        self.schedule(at + int(self.rng.expovariate(1 / (UPDATES_MEAN_DAYS * DAY))), self.update_customer)
 
     def follow_rename(self, at: int) -> None:
         """After the company renamed itself, someone updates the Stripe name."""
@@ -241,8 +236,7 @@ class CustomerSimulation:
                 if invoice.status in ("draft", "open"):
                     self._void(at, invoice)
         self.cust.deleted_at = at
-        self.ctx.recorder.put("customer", self.cust.id, at, None, ["customer.deleted"], self.rng,
-                              via_api=True)
+        self.ctx.recorder.put("customer", self.cust.id, at, None, ["customer.deleted"], self.rng, via_api=True)
 
     # -- subscriptions --------------------------------------------------------------------------
 
@@ -262,9 +256,7 @@ class CustomerSimulation:
             self.schedule(end, partial(self.remove_discount, sub, discount))
         return discount
 
-    def start_subscription(
-        self, plan: str, interval_key: str, seats: int, coupon: str | None, at: int
-    ) -> None:
+    def start_subscription(self, plan: str, interval_key: str, seats: int, coupon: str | None, at: int) -> None:
         """A new subscription (first purchase or reactivation), paid immediately."""
         if not self.alive or self._live_subscriptions():
             return
@@ -277,11 +269,9 @@ class CustomerSimulation:
         if seats:
             prices.append(catalog.current(SEATS, cust.currency, interval_key, at))
         sub_id = self._id("sub")
-        items = [ItemRec(self._id("si"), price, seats if price.plan == SEATS else 1, at)
-                 for price in prices]
+        items = [ItemRec(self._id("si"), price, seats if price.plan == SEATS else 1, at) for price in prices]
         interval, count = INTERVALS[interval_key]
-        sub = SubscriptionRec(sub_id, cust.id, at, items, at, at,
-                              period_boundary(at, interval, count, 1))
+        sub = SubscriptionRec(sub_id, cust.id, at, items, at, at, period_boundary(at, interval, count, 1))
         self.ctx.ledger.add_subscription(sub)
         if coupon is not None:
             self._new_discount(at, sub, coupon)
@@ -291,10 +281,18 @@ class CustomerSimulation:
         self.schedule(sub.period_end, partial(self.renew, sub, sub.cycle))
         self._schedule_change(at, sub)
 
-    def _line(self, at: int, sub: SubscriptionRec, item: ItemRec, price: Price, quantity: int,
-              amount: int, proration: str | None, period: tuple[int, int]) -> LineRec:
-        discounts = [(d.id, percent_of(amount, d.coupon.percent_off))
-                     for d in sub.discounts if d.applies(at)]
+    def _line(
+        self,
+        at: int,
+        sub: SubscriptionRec,
+        item: ItemRec,
+        price: Price,
+        quantity: int,
+        amount: int,
+        proration: str | None,
+        period: tuple[int, int],
+    ) -> LineRec:
+        discounts = [(d.id, percent_of(amount, d.coupon.percent_off)) for d in sub.discounts if d.applies(at)]
         return LineRec(
             id=self._id("il"),
             price=price,
@@ -311,12 +309,12 @@ class CustomerSimulation:
 
     def _regular_lines(self, at: int, sub: SubscriptionRec) -> list[LineRec]:
         period = (sub.period_start, sub.period_end)
-        return [self._line(at, sub, item, item.price, item.quantity,
-                           item.price.unit_amount * item.quantity, None, period)
-                for item in sub.items]
+        return [
+            self._line(at, sub, item, item.price, item.quantity, item.price.unit_amount * item.quantity, None, period)
+            for item in sub.items
+        ]
 
-    def _invoice(self, at: int, sub: SubscriptionRec, reason: str,
-                 lines: list[LineRec]) -> InvoiceRec:
+    def _invoice(self, at: int, sub: SubscriptionRec, reason: str, lines: list[LineRec]) -> InvoiceRec:
         recurring = [line for line in lines if not line.proration]
         if recurring:
             start, end = min(ln.period_start for ln in recurring), max(ln.period_end for ln in recurring)
@@ -335,8 +333,7 @@ class CustomerSimulation:
             period_start=start,
             period_end=end,
             discount_ids=discount_ids,
-            customer_snapshot={"address": cust.address, "email": cust.email, "name": cust.name,
-                               "phone": cust.phone},
+            customer_snapshot={"address": cust.address, "email": cust.email, "name": cust.name, "phone": cust.phone},
         )
         self.ctx.ledger.add_invoice(invoice)
         sub.latest_invoice = invoice.id
@@ -365,8 +362,7 @@ class CustomerSimulation:
         interval, count = sub.interval
         sub.period_index += 1
         sub.period_start = at
-        sub.period_end = period_boundary(sub.billing_cycle_anchor, interval, count,
-                                         sub.period_index + 1)
+        sub.period_end = period_boundary(sub.billing_cycle_anchor, interval, count, sub.period_index + 1)
         sub.discounts = [d for d in sub.discounts if d.applies(at)]
         invoice = self._regular_invoice(at, sub, "subscription_cycle")
         self._emit_subscription(at, sub, ["customer.subscription.updated"])
@@ -422,15 +418,18 @@ class CustomerSimulation:
         plan_item = sub.items[0]
         tier = PLANS.index(plan_item.price.plan)
         seat_items = [item for item in sub.items if item.price.plan == SEATS]
-        kind = weighted(self.rng, [
-            ("upgrade", 24 if tier < len(PLANS) - 1 else 0),
-            ("downgrade", 10 if tier > 0 else 0),
-            ("seats", 22 if seat_items else 0),
-            ("annual", 6 if plan_item.price.interval_key != "year" else 0),
-            ("cancel_at_period_end", 14),
-            ("cancel_now", 5),
-            ("coupon", 4 if not sub.discounts else 0),
-        ])
+        kind = weighted(
+            self.rng,
+            [
+                ("upgrade", 24 if tier < len(PLANS) - 1 else 0),
+                ("downgrade", 10 if tier > 0 else 0),
+                ("seats", 22 if seat_items else 0),
+                ("annual", 6 if plan_item.price.interval_key != "year" else 0),
+                ("cancel_at_period_end", 14),
+                ("cancel_now", 5),
+                ("coupon", 4 if not sub.discounts else 0),
+            ],
+        )
         catalog, currency = self.ctx.catalog, plan_item.price.currency
         if kind in ("upgrade", "downgrade"):
             plan = PLANS[tier + (1 if kind == "upgrade" else -1)]
@@ -442,8 +441,9 @@ class CustomerSimulation:
             if quantity != item.quantity:
                 self._change_items(at, sub, [(item, item.price, quantity)])
         elif kind == "annual":
-            changes = [(item, catalog.current(item.price.plan, currency, "year", at), item.quantity)
-                       for item in sub.items]
+            changes = [
+                (item, catalog.current(item.price.plan, currency, "year", at), item.quantity) for item in sub.items
+            ]
             self._change_items(at, sub, changes, reset_cycle=True)
         elif kind == "cancel_at_period_end":
             self._request_cancel(at, sub)
@@ -454,7 +454,10 @@ class CustomerSimulation:
             self._emit_subscription(at, sub, ["customer.subscription.updated"], via_api=True)
 
     def _change_items(
-        self, at: int, sub: SubscriptionRec, changes: list[tuple[ItemRec, Price, int]],
+        self,
+        at: int,
+        sub: SubscriptionRec,
+        changes: list[tuple[ItemRec, Price, int]],
         reset_cycle: bool = False,
     ) -> None:
         """Change prices/quantities now, invoicing the prorations immediately."""
@@ -466,8 +469,7 @@ class CustomerSimulation:
         for item, price, quantity in changes:
             credit = prorate(item.price.unit_amount * item.quantity, remaining, span)
             if credit:
-                lines.append(self._line(at, sub, item, item.price, item.quantity, -credit,
-                                        "credit", period))
+                lines.append(self._line(at, sub, item, item.price, item.quantity, -credit, "credit", period))
             if not reset_cycle:
                 debit = prorate(price.unit_amount * quantity, remaining, span)
                 lines.append(self._line(at, sub, item, price, quantity, debit, "debit", period))
@@ -517,8 +519,7 @@ class CustomerSimulation:
             charges = self.ctx.ledger.charges_by_intent.get(latest.payment_intent or "", [])
             if charges and charges[-1].status == "succeeded":
                 amount = int(charges[-1].amount * unused)
-                self.schedule(at + 300, partial(self.refund, charges[-1], amount,
-                                                 "requested_by_customer"))
+                self.schedule(at + 300, partial(self.refund, charges[-1], amount, "requested_by_customer"))
 
     # -- invoices and payments --------------------------------------------------------------------
 
@@ -556,8 +557,7 @@ class CustomerSimulation:
         if attempt == 1:
             if not chance(self.rng, self.profile.fail_rate):
                 return None
-            return weighted(self.rng, [("card_declined", 45), ("insufficient_funds", 35),
-                                       ("expired_card", 20)])
+            return weighted(self.rng, [("card_declined", 45), ("insufficient_funds", 35), ("expired_card", 20)])
         previous = self._last_failure[invoice.id]
         success = RETRY_SUCCESS[previous]
         if previous == "expired_card" and self._card_refreshed_at > (invoice.first_attempt_at or 0):
@@ -587,7 +587,8 @@ class CustomerSimulation:
             status="succeeded" if succeeded else "failed",
             failure_code=failure,
             card=cust.card,
-            description="Subscription creation" if invoice.billing_reason == "subscription_create"
+            description="Subscription creation"
+            if invoice.billing_reason == "subscription_create"
             else "Subscription update",
             balance_transaction=self._id("txn") if succeeded else None,
         )
@@ -604,15 +605,13 @@ class CustomerSimulation:
             self._settle(at, sub)
             if chance(self.rng, 0.02):
                 amount = charge.amount if chance(self.rng, 0.6) else charge.amount // 2
-                self.schedule(at + self._days(1, 30),
-                              partial(self.refund, charge, amount, "requested_by_customer"))
+                self.schedule(at + self._days(1, 30), partial(self.refund, charge, amount, "requested_by_customer"))
             return
         assert failure is not None
         self._last_failure[invoice.id] = failure
         first = invoice.first_attempt_at or at
         last_attempt = number >= MAX_ATTEMPTS
-        invoice.next_payment_attempt = None if last_attempt else \
-            first + RETRY_AFTER_DAYS[number - 1] * DAY
+        invoice.next_payment_attempt = None if last_attempt else first + RETRY_AFTER_DAYS[number - 1] * DAY
         self._emit_charge(at, charge, ["charge.failed"])
         self._emit_invoice(at, invoice, ["invoice.payment_failed"])
         if sub.live and sub.status == "active":
@@ -636,9 +635,7 @@ class CustomerSimulation:
 
     def _settle(self, at: int, sub: SubscriptionRec) -> None:
         """After a payment: back to active / not delinquent when nothing is unpaid any more."""
-        if sub.live and sub.status == "past_due" and not any(
-            inv.attempt_count for inv in self._open_invoices(sub)
-        ):
+        if sub.live and sub.status == "past_due" and not any(inv.attempt_count for inv in self._open_invoices(sub)):
             sub.status = "active"
             self._emit_subscription(at, sub, ["customer.subscription.updated"])
         cust = self.cust
@@ -691,6 +688,7 @@ class CustomerSimulation:
         )
         self.ctx.ledger.refunds[refund.id] = refund
         charge.refunds.append(refund)
-        self.ctx.recorder.put("refund", refund.id, at, shapes.refund_body(refund), ["refund.created"],
-                              self.rng, via_api=True)
+        self.ctx.recorder.put(
+            "refund", refund.id, at, shapes.refund_body(refund), ["refund.created"], self.rng, via_api=True
+        )
         self._emit_charge(at, charge, ["charge.refunded"])

@@ -18,7 +18,13 @@ from acme_world.stripe.simulator import Context, CustomerSimulation
 from acme_world.timeline import Timeline
 
 RESOURCES: tuple[str, ...] = (
-    "customer", "product", "price", "subscription", "invoice", "charge", "refund",
+    "customer",
+    "product",
+    "price",
+    "subscription",
+    "invoice",
+    "charge",
+    "refund",
 )
 
 

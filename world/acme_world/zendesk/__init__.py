@@ -14,5 +14,4 @@ from acme_world.zendesk.fields import FIELDS, RESOURCES
 from acme_world.zendesk.records import OrgPlan, TicketPlan, UserPlan
 from acme_world.zendesk.view import ZendeskView, build_zendesk
 
-__all__ = ["FIELDS", "RESOURCES", "OrgPlan", "TicketPlan", "UserPlan", "ZendeskView",
-           "build_zendesk"]
+__all__ = ["FIELDS", "RESOURCES", "OrgPlan", "TicketPlan", "UserPlan", "ZendeskView", "build_zendesk"]

@@ -108,14 +108,18 @@ def ticket_via(ticket: TicketPlan) -> Body:
     channel = ticket.values["channel"]
     requester = ticket.requester
     if channel == "email":
-        source: Body = {"from": {"address": requester.values["email"],
-                                 "name": requester.values["name"]},
-                  "to": _TO_SUPPORT, "rel": None}
+        source: Body = {
+            "from": {"address": requester.values["email"], "name": requester.values["name"]},
+            "to": _TO_SUPPORT,
+            "rel": None,
+        }
         return {"channel": "email", "source": source}
     if channel == "voice":
-        source = {"from": {"phone": requester.values["phone"], "name": requester.values["name"]},
-                  "to": {"phone": "+1 415 555 0100", "name": "AcmeCloud Support"},
-                  "rel": "inbound"}
+        source = {
+            "from": {"phone": requester.values["phone"], "name": requester.values["name"]},
+            "to": {"phone": "+1 415 555 0100", "name": "AcmeCloud Support"},
+            "rel": "inbound",
+        }
         return {"channel": "voice", "source": source}
     if channel == "web":
         return _WEB_VIA
@@ -124,13 +128,14 @@ def ticket_via(ticket: TicketPlan) -> Body:
 
 def _custom_fields(ticket: TicketPlan) -> list[Body]:
     values = ticket.values
-    return [{"id": zd.CATEGORY_FIELD_ID, "value": values["category"]},
-            {"id": zd.PRODUCT_AREA_FIELD_ID, "value": values["product_area"]},
-            {"id": zd.PLAN_FIELD_ID, "value": values["plan"]}]
+    return [
+        {"id": zd.CATEGORY_FIELD_ID, "value": values["category"]},
+        {"id": zd.PRODUCT_AREA_FIELD_ID, "value": values["product_area"]},
+        {"id": zd.PLAN_FIELD_ID, "value": values["plan"]},
+    ]
 
 
-def ticket_body(ticket: TicketPlan, state: dict[str, Any], via: Body, custom: list[Body],
-                at: int) -> Body:
+def ticket_body(ticket: TicketPlan, state: dict[str, Any], via: Body, custom: list[Body], at: int) -> Body:
     """A `ticket` as of `at` (`state`: status, priority, tags, assignee, group, rating)."""
     values = ticket.values
     status = state["status"]
@@ -186,8 +191,7 @@ def comment_body(ticket: TicketPlan, comment: Comment, via: Body, at: int) -> Bo
         "type": "VoiceComment" if via["channel"] == "voice" else "Comment",
         "author_id": comment.author.id,
         "body": comment.body,
-        "html_body": f'<div class="zd-comment" dir="auto"><p dir="auto">{html.escape(comment.body)}'
-                     "</p></div>",
+        "html_body": f'<div class="zd-comment" dir="auto"><p dir="auto">{html.escape(comment.body)}</p></div>',
         "plain_body": comment.body,
         "public": comment.public,
         "attachments": _EMPTY,
@@ -202,16 +206,14 @@ def comment_body(ticket: TicketPlan, comment: Comment, via: Body, at: int) -> Bo
 def record_organization(log: VersionLog, org: OrgPlan, end: int) -> None:
     """Every version of an organization up to `end`."""
     values = dict(org.values)
-    log.put("organization", str(org.id), org.created,
-            organization_body(org, values, org.created))
+    log.put("organization", str(org.id), org.created, organization_body(org, values, org.created))
     for at, change in org.changes:
         if at > end:
             break
         values.update(change)
         log.put("organization", str(org.id), at, organization_body(org, values, at))
     if org.deleted_at is not None and org.deleted_at <= end:
-        log.put("organization", str(org.id), org.deleted_at,
-                organization_body(org, values, org.deleted_at))
+        log.put("organization", str(org.id), org.deleted_at, organization_body(org, values, org.deleted_at))
 
 
 def record_user(log: VersionLog, user: UserPlan, end: int) -> None:
@@ -235,9 +237,14 @@ def record_ticket(log: VersionLog, ticket: TicketPlan, end: int) -> None:
     via = ticket_via(ticket)
     custom = _custom_fields(ticket)
     values = ticket.values
-    state: dict[str, Any] = {"status": "new", "priority": values["priority"],
-                             "tags": values["tags"], "assignee": values["assignee"],
-                             "group": values["group"], "rating": {"score": "unoffered"}}
+    state: dict[str, Any] = {
+        "status": "new",
+        "priority": values["priority"],
+        "tags": values["tags"],
+        "assignee": values["assignee"],
+        "group": values["group"],
+        "rating": {"score": "unoffered"},
+    }
     first = True
     for step in ticket.steps:
         at = step.at
@@ -251,13 +258,18 @@ def record_ticket(log: VersionLog, ticket: TicketPlan, end: int) -> None:
             state["tags"] = [*state["tags"], "escalated"]
         if "rating" in change:
             score = change["rating"]
-            state["rating"] = {"score": score} if score == "offered" else {
-                "id": 360_100_000_000 + ticket.id, "score": score,
-                "comment": change.get("rating_comment"), "reason": None}
+            state["rating"] = (
+                {"score": score}
+                if score == "offered"
+                else {
+                    "id": 360_100_000_000 + ticket.id,
+                    "score": score,
+                    "comment": change.get("rating_comment"),
+                    "reason": None,
+                }
+            )
         log.put("ticket", str(ticket.id), at, ticket_body(ticket, state, via, custom, at))
         if step.comment is not None:
-            comment_via = via if first else (_WEB_VIA if step.comment.author.person is None
-                                             else via)
-            log.put("ticket_comment", str(step.comment.id), at,
-                    comment_body(ticket, step.comment, comment_via, at))
+            comment_via = via if first else (_WEB_VIA if step.comment.author.person is None else via)
+            log.put("ticket_comment", str(step.comment.id), at, comment_body(ticket, step.comment, comment_via, at))
             first = False

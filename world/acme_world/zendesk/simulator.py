@@ -34,8 +34,11 @@ ORG_IMPORT_BATCH = 100
 _FIRST_RESPONSE = {"low": (4, 48), "normal": (1, 24), "high": (0.5, 8), "urgent": (0.1, 2)}
 _ESCALATE = {"low": 0.01, "normal": 0.03, "high": 0.15, "urgent": 0.35}
 _REGIONS = {"US": "amer", "CA": "amer", "AU": "apac", "IN": "apac", "SG": "apac"}
-_TIME_ZONES = {"amer": ("Eastern Time (US & Canada)", "America/New_York"),
-               "emea": ("London", "Europe/London"), "apac": ("Singapore", "Asia/Singapore")}
+_TIME_ZONES = {
+    "amer": ("Eastern Time (US & Canada)", "America/New_York"),
+    "emea": ("London", "Europe/London"),
+    "apac": ("Singapore", "Asia/Singapore"),
+}
 
 
 def account_tier(company: Company) -> str:
@@ -56,8 +59,14 @@ class Agent:
 class ZendeskPlanner:
     """Plans every Zendesk object of a world (ids are assigned by :func:`assign_ids`)."""
 
-    def __init__(self, seed: int, timeline: Timeline, core: Core,
-                 billing: dict[str, CompanyBilling], sf_records: dict[str, SfRecord]) -> None:
+    def __init__(
+        self,
+        seed: int,
+        timeline: Timeline,
+        core: Core,
+        billing: dict[str, CompanyBilling],
+        sf_records: dict[str, SfRecord],
+    ) -> None:
         self.seed = seed
         self.timeline = timeline
         self.start, self.end = timeline.start, timeline.end
@@ -74,8 +83,7 @@ class ZendeskPlanner:
         for rec in sf_records.values():
             if rec.resource == "Account" and "duplicate" in rec.chaos and rec.company_id:
                 self.duplicate_accounts.setdefault(rec.company_id, rec.id)
-            elif (rec.resource == "Contact" and rec.person_id is not None
-                  and "duplicate" not in rec.chaos):
+            elif rec.resource == "Contact" and rec.person_id is not None and "duplicate" not in rec.chaos:
                 self.contacts.setdefault(rec.person_id, rec.id)
         self.account_ids = [c.salesforce_account_id for c in core.companies]
 
@@ -85,7 +93,8 @@ class ZendeskPlanner:
         rng = self.rng
         count = max(3, round(len(self.core.companies) / 60))
         hires = [self.start] * count + sorted(
-            int(rng.uniform(self.start + 30 * DAY, self.end - 5 * DAY)) for _ in range(count // 2))
+            int(rng.uniform(self.start + 30 * DAY, self.end - 5 * DAY)) for _ in range(count // 2)
+        )
         used: set[str] = set()
         for index, hired in enumerate(hires):
             first, last = rng.choice(vocab.FIRST_NAMES), rng.choice(vocab.LAST_NAMES)
@@ -95,11 +104,18 @@ class ZendeskPlanner:
             used.add(email)
             region = rng.choice(("amer", "emea", "apac"))
             values: dict[str, Any] = {
-                "name": f"{first} {last}", "email": email, "phone": None,
-                "role": "admin" if index == 0 else "agent", "verified": True,
-                "external_id": None, "time_zone": _TIME_ZONES[region],
-                "default_group_id": "Support", "active": True, "suspended": False,
-                "signature": f"{first}\nAcmeCloud Support", "tags": [],
+                "name": f"{first} {last}",
+                "email": email,
+                "phone": None,
+                "role": "admin" if index == 0 else "agent",
+                "verified": True,
+                "external_id": None,
+                "time_zone": _TIME_ZONES[region],
+                "default_group_id": "Support",
+                "active": True,
+                "suspended": False,
+                "signature": f"{first}\nAcmeCloud Support",
+                "tags": [],
             }
             user = UserPlan(f"agent-{index:04d}", None, None, hired, values, None)
             self.users.append(user)
@@ -128,8 +144,16 @@ class ZendeskPlanner:
             return self.duplicate_accounts[company.id], "external_id_duplicate_account"
         return account, None
 
-    def _org_values(self, rng: random.Random, company: Company, at: int, name: str,
-                    external_id: str | None, domains: list[str], plan: str | None) -> dict[str, Any]:
+    def _org_values(
+        self,
+        rng: random.Random,
+        company: Company,
+        at: int,
+        name: str,
+        external_id: str | None,
+        domains: list[str],
+        plan: str | None,
+    ) -> dict[str, Any]:
         tags = ["customer"] if plan else []
         if plan:
             tags.append(f"plan_{plan}")
@@ -139,8 +163,7 @@ class ZendeskPlanner:
             "name": name,
             "external_id": external_id,
             "domain_names": domains,
-            "details": f"{company.city}, {chaos.COUNTRY_NAMES[company.country]}"
-            if chance(rng, 0.5) else None,
+            "details": f"{company.city}, {chaos.COUNTRY_NAMES[company.country]}" if chance(rng, 0.5) else None,
             "notes": None,
             "group_id": None,
             "tags": tags,
@@ -151,8 +174,7 @@ class ZendeskPlanner:
             },
         }
 
-    def _synced_org(self, rng: random.Random, company: Company,
-                    billing: CompanyBilling) -> OrgPlan | None:
+    def _synced_org(self, rng: random.Random, company: Company, billing: CompanyBilling) -> OrgPlan | None:
         first = billing.first_start
         if first is None or not chance(rng, 0.78):
             return None
@@ -171,16 +193,21 @@ class ZendeskPlanner:
         name = company.name_at(from_epoch(created))
         if chance(rng, 0.15):
             name = company.legal_name if name == company.name else name
-        values = self._org_values(rng, company, created, name, external_id,
-                                  [company.domain] if chance(rng, 0.85) else [],
-                                  billing.plan_at(created))
+        values = self._org_values(
+            rng,
+            company,
+            created,
+            name,
+            external_id,
+            [company.domain] if chance(rng, 0.85) else [],
+            billing.plan_at(created),
+        )
         org = OrgPlan(f"{company.id}-synced", company.id, created, values, "synced")
         if tag:
             org.chaos.add(tag)
         return org
 
-    def _manual_org(self, rng: random.Random, company: Company, at: int,
-                    synced: OrgPlan | None) -> OrgPlan:
+    def _manual_org(self, rng: random.Random, company: Company, at: int, synced: OrgPlan | None) -> OrgPlan:
         """An organization an agent creates by hand (a duplicate when a synced one exists; an
         admin deletes 30% of those later, which is decided now so that nobody joins it after)."""
         duplicate = synced is not None
@@ -202,14 +229,12 @@ class ZendeskPlanner:
                     org.deleted_at = deleted
         return org
 
-    def _org_life(self, rng: random.Random, company: Company, billing: CompanyBilling,
-                  org: OrgPlan) -> None:
+    def _org_life(self, rng: random.Random, company: Company, billing: CompanyBilling, org: OrgPlan) -> None:
         renamed = company.renamed_at
         if renamed is not None:
             renamed_at = int(renamed.timestamp())
             if org.created < renamed_at and chance(rng, 0.5):
-                org.changes.append((renamed_at + int(rng.uniform(1, 120) * DAY),
-                                    {"name": company.name}))
+                org.changes.append((renamed_at + int(rng.uniform(1, 120) * DAY), {"name": company.name}))
                 org.chaos.add("renamed")
             elif org.created < renamed_at <= self.end:
                 org.chaos.add("stale_name")
@@ -222,8 +247,7 @@ class ZendeskPlanner:
                     paying = billing.paying_at(moment)
                     if paying != was_paying:
                         at = moment - moment % DAY + DAY + SYNC_AT
-                        tags = ["customer", f"plan_{billing.plan_at(moment)}"] if paying \
-                            else ["churned"]
+                        tags = ["customer", f"plan_{billing.plan_at(moment)}"] if paying else ["churned"]
                         if company.employees > 1000:
                             tags.append("vip")
                         org.changes.append((at, {"tags": tags}))
@@ -233,16 +257,36 @@ class ZendeskPlanner:
             at += int(rng.expovariate(1 / (500 * DAY))) + 1
             if at > self.end:
                 break
-            org.changes.append((at, {"notes": rng.choice((
-                "Prefers email over phone.", "Escalate outages to the CSM.",
-                "Uses SSO; admin is the CTO.", "Key account, handle with care.",
-                "Billing questions go to finance."))}))
+            org.changes.append(
+                (
+                    at,
+                    {
+                        "notes": rng.choice(
+                            (
+                                "Prefers email over phone.",
+                                "Escalate outages to the CSM.",
+                                "Uses SSO; admin is the CTO.",
+                                "Key account, handle with care.",
+                                "Billing questions go to finance.",
+                            )
+                        )
+                    },
+                )
+            )
         org.changes.sort(key=lambda c: c[0])
 
     # -- users ----------------------------------------------------------------------------------
 
-    def _user(self, rng: random.Random, company: Company, person: Person, variant: str, at: int,
-              orgs: list[OrgPlan], users: dict[tuple[str, str], UserPlan]) -> UserPlan:
+    def _user(
+        self,
+        rng: random.Random,
+        company: Company,
+        person: Person,
+        variant: str,
+        at: int,
+        orgs: list[OrgPlan],
+        users: dict[tuple[str, str], UserPlan],
+    ) -> UserPlan:
         key = (person.id, variant)
         if key in users:
             return users[key]
@@ -273,11 +317,18 @@ class ZendeskPlanner:
         org = next((o for o in orgs if o.live_at(at) and domain in o.values["domain_names"]), None)
         region = _REGIONS.get(company.country, "emea")
         values: dict[str, Any] = {
-            "name": name, "email": email, "phone": phone if phone else (
-                person.phone if chance(rng, 0.2) else None),
-            "role": "end-user", "verified": email is not None and chance(rng, 0.8),
-            "external_id": None, "time_zone": _TIME_ZONES[region], "default_group_id": None,
-            "active": True, "suspended": False, "signature": None, "tags": [],
+            "name": name,
+            "email": email,
+            "phone": phone if phone else (person.phone if chance(rng, 0.2) else None),
+            "role": "end-user",
+            "verified": email is not None and chance(rng, 0.8),
+            "external_id": None,
+            "time_zone": _TIME_ZONES[region],
+            "default_group_id": None,
+            "active": True,
+            "suspended": False,
+            "signature": None,
+            "tags": [],
         }
         user = UserPlan(f"{company.id}-{person.id}-{variant}", person, company.id, at, values, org)
         user.chaos |= tags
@@ -364,17 +415,22 @@ class ZendeskPlanner:
             return weighted(rng, [("work", 60), ("personal", 25), ("chat", 15)])
         return "work"
 
-    def _plan_ticket(self, rng: random.Random, company: Company, billing: CompanyBilling,
-                     people: list[Person], at: int, orgs: list[OrgPlan],
-                     users: dict[tuple[str, str], UserPlan]) -> TicketPlan:
+    def _plan_ticket(
+        self,
+        rng: random.Random,
+        company: Company,
+        billing: CompanyBilling,
+        people: list[Person],
+        at: int,
+        orgs: list[OrgPlan],
+        users: dict[tuple[str, str], UserPlan],
+    ) -> TicketPlan:
         category = weighted(rng, list(texts.CATEGORY_WEIGHTS.items()))
         subjects, descriptions, priority_weights = texts.CATEGORIES[category]
         person = people[1] if category == "billing" and len(people) > 1 and chance(rng, 0.6) else rng.choice(people)
-        channel = weighted(rng, [("email", 50), ("web", 25), ("chat", 10), ("voice", 6),
-                                 ("api", 9)])
+        channel = weighted(rng, [("email", 50), ("web", 25), ("chat", 10), ("voice", 6), ("api", 9)])
         requester = self._user(rng, company, person, self._variant(rng, channel), at, orgs, users)
-        priority = weighted(rng, list(zip(("low", "normal", "high", "urgent"), priority_weights,
-                                          strict=True)))
+        priority = weighted(rng, list(zip(("low", "normal", "high", "urgent"), priority_weights, strict=True)))
         ticket_type = weighted(rng, list(texts.TYPES_BY_CATEGORY[category]))
         agent = self._agent(rng, at)
         submitter = agent if channel == "voice" else requester
@@ -392,67 +448,81 @@ class ZendeskPlanner:
             "priority": priority,
             "channel": channel,
             "category": category,
-            "product_area": rng.choice(texts.PRODUCT_AREAS) if category in ("bug", "outage",
-                                                                            "how_to") else None,
+            "product_area": rng.choice(texts.PRODUCT_AREAS) if category in ("bug", "outage", "how_to") else None,
             "plan": plan,
             "due_at": at + int(rng.uniform(2, 14) * DAY) if ticket_type == "task" else None,
             "tags": tags,
             "assignee": agent if channel == "voice" else None,
             "group": "Billing" if category == "billing" else "Support",
         }
-        ticket = TicketPlan((at, f"{company.id}-{len(self.tickets):07d}"), company.id, requester,
-                            submitter, requester.org_at(at), at, values)
+        ticket = TicketPlan(
+            (at, f"{company.id}-{len(self.tickets):07d}"),
+            company.id,
+            requester,
+            submitter,
+            requester.org_at(at),
+            at,
+            values,
+        )
         ticket.steps = self._steps(rng, ticket, priority, category, at)
         self._history(ticket)
         self.tickets.append(ticket)
         return ticket
 
-    def _steps(self, rng: random.Random, ticket: TicketPlan, priority: str, category: str,
-               t0: int) -> list[Step]:
+    def _steps(self, rng: random.Random, ticket: TicketPlan, priority: str, category: str, t0: int) -> list[Step]:
         requester = ticket.requester
-        steps = [Step(t0, {"status": "new"}, Comment(requester, ticket.values["description"],
-                                                     True))]
+        steps = [Step(t0, {"status": "new"}, Comment(requester, ticket.values["description"], True))]
         if chance(rng, 0.012):  # a duplicate or spam ticket, deleted by an agent
             steps.append(Step(t0 + int(rng.uniform(600, DAY)), {"status": "deleted"}))
             return steps
         t = t0 + int(rng.uniform(*_FIRST_RESPONSE[priority]) * HOUR)
         agent = ticket.values["assignee"] or self._agent(rng, t)
-        steps.append(Step(t, {"status": weighted(rng, [("pending", 55), ("open", 45)]),
-                              "assignee": agent},
-                          Comment(agent, rng.choice(texts.AGENT_REPLIES), True)))
+        steps.append(
+            Step(
+                t,
+                {"status": weighted(rng, [("pending", 55), ("open", 45)]), "assignee": agent},
+                Comment(agent, rng.choice(texts.AGENT_REPLIES), True),
+            )
+        )
         escalated = chance(rng, _ESCALATE[priority] * (1.5 if category == "outage" else 1))
         if escalated:
             t += int(rng.uniform(600, 2 * DAY))
             raised = "urgent" if priority == "urgent" or chance(rng, 0.3) else "high"
             note = rng.choice(texts.ESCALATION_NOTES).format(n=rng.randint(1000, 9999))
-            steps.append(Step(t, {"status": "open", "priority": raised, "escalate": True,
-                                  "group": "Tier 2"}, Comment(agent, note, False)))
+            steps.append(
+                Step(
+                    t,
+                    {"status": "open", "priority": raised, "escalate": True, "group": "Tier 2"},
+                    Comment(agent, note, False),
+                )
+            )
             if chance(rng, 0.5):
                 t += int(rng.uniform(HOUR, 2 * DAY))
-                steps.append(Step(t, {"status": "hold"},
-                                  Comment(agent, rng.choice(texts.HOLD_NOTES), False)))
+                steps.append(Step(t, {"status": "hold"}, Comment(agent, rng.choice(texts.HOLD_NOTES), False)))
             t += int(rng.uniform(2, 40) * DAY)
-            steps.append(Step(t, {"status": "open"},
-                              Comment(agent, "Engineering shipped a fix, can you confirm?", True)))
+            steps.append(
+                Step(t, {"status": "open"}, Comment(agent, "Engineering shipped a fix, can you confirm?", True))
+            )
         for _ in range(weighted(rng, [(0, 35), (1, 35), (2, 20), (3, 10)])):
             t += int(rng.uniform(HOUR, 3 * DAY))
-            steps.append(Step(t, {"status": "open"},
-                              Comment(requester, rng.choice(texts.CUSTOMER_REPLIES), True)))
+            steps.append(Step(t, {"status": "open"}, Comment(requester, rng.choice(texts.CUSTOMER_REPLIES), True)))
             t += int(rng.uniform(0.5, 30) * HOUR)
-            steps.append(Step(t, {"status": "pending"},
-                              Comment(agent, rng.choice(texts.AGENT_REPLIES), True)))
+            steps.append(Step(t, {"status": "pending"}, Comment(agent, rng.choice(texts.AGENT_REPLIES), True)))
         t += int(rng.uniform(0.5, 48) * HOUR)
         offered = chance(rng, 0.6)
-        steps.append(Step(t, {"status": "solved", **({"rating": "offered"} if offered else {})},
-                          Comment(agent, rng.choice(texts.SOLVE_REPLIES), True)))
+        steps.append(
+            Step(
+                t,
+                {"status": "solved", **({"rating": "offered"} if offered else {})},
+                Comment(agent, rng.choice(texts.SOLVE_REPLIES), True),
+            )
+        )
         solved = t
         if chance(rng, 0.08):
             t += int(rng.uniform(HOUR, 3.5 * DAY))
-            steps.append(Step(t, {"status": "open"},
-                              Comment(requester, "Sorry, this is happening again.", True)))
+            steps.append(Step(t, {"status": "open"}, Comment(requester, "Sorry, this is happening again.", True)))
             t += int(rng.uniform(HOUR, 2 * DAY))
-            steps.append(Step(t, {"status": "solved"},
-                              Comment(agent, rng.choice(texts.SOLVE_REPLIES), True)))
+            steps.append(Step(t, {"status": "solved"}, Comment(agent, rng.choice(texts.SOLVE_REPLIES), True)))
             solved = t
         closed = solved + CLOSE_AFTER
         closed += -closed % HOUR
@@ -461,8 +531,7 @@ class ZendeskPlanner:
             good = chance(rng, 0.55 if escalated else 0.85)
             comment = rng.choice(texts.RATING_COMMENTS_GOOD if good else texts.RATING_COMMENTS_BAD)
             if rated < closed:
-                steps.append(Step(rated, {"rating": "good" if good else "bad",
-                                          "rating_comment": comment}))
+                steps.append(Step(rated, {"rating": "good" if good else "bad", "rating_comment": comment}))
         steps.append(Step(closed, {"status": "closed"}))
         steps.sort(key=lambda s: s.at)
         return steps

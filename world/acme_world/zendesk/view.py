@@ -42,8 +42,9 @@ class ZendeskView:
         return self.versions[low:high]
 
 
-def build_zendesk(seed: int, timeline: Timeline, core: Core, billing: dict[str, CompanyBilling],
-                  sf_records: dict[str, SfRecord]) -> ZendeskView:
+def build_zendesk(
+    seed: int, timeline: Timeline, core: Core, billing: dict[str, CompanyBilling], sf_records: dict[str, SfRecord]
+) -> ZendeskView:
     """Simulate AcmeCloud's Zendesk account from the start of history to the horizon."""
     planner = ZendeskPlanner(seed, timeline, core, billing, sf_records)
     planner.run()
