@@ -18,39 +18,17 @@ import argparse
 import contextlib
 import io
 import json
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import requests
+from sandbox_server import served
 
-REPO = Path(__file__).resolve().parents[1]
 #: Salesforce at AcmeCloud's scale (accounts + contacts + opportunities) and the Bulk results page size.
 FULL_SCALE_RECORDS = 8_000_000
 BULK_PAGE_RECORDS = 50_000
 #: Enterprise Edition: 100,000 calls a day plus per-licence calls; the smallest figure is used.
 DAILY_ALLOCATION = 100_000
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(url: str) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{url}/_sandbox/clock", timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError("sandbox did not start")
 
 
 def run_tap(url: str, **overrides: Any) -> tuple[int, float]:
@@ -115,28 +93,8 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=100)
     args = parser.parse_args()
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        str(BIN / "acme"),
-        "serve",
-        "salesforce",
-        "--port",
-        str(port),
-        "--scale",
-        str(args.scale),
-        "--seed",
-        str(args.seed),
-        "--anchor",
-        "2025-06-01T00:00:00Z",
-        "--rate-limit-rps",
-        str(args.limit_rps),
-        "--latency-ms",
-        str(args.latency_ms),
-    ]
-    server = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait(url)
+    options = ["--rate-limit-rps", str(args.limit_rps), "--latency-ms", str(args.latency_ms)]
+    with served("salesforce", scale=args.scale, seed=args.seed, anchor="2025-06-01T00:00:00Z", options=options) as url:
         common = {"page_size": args.page_size, "bulk_threshold": 10**9}
         results = [
             measure(url, args.limit_rps, "capped at the limit", max_requests_per_second=int(args.limit_rps), **common),
@@ -150,9 +108,6 @@ def main() -> None:
                 bulk_poll_interval_seconds=0.2,
             ),
         ]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     width = max(len(r["mode"]) for r in results)
     print(
         f"sandbox: scale {args.scale}, limit {args.limit_rps} req/s, latency {args.latency_ms} ms, "

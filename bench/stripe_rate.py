@@ -26,37 +26,15 @@ import argparse
 import contextlib
 import io
 import json
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import requests
+from sandbox_server import served
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 RECONCILIATION_REQUESTS = 220_000
 RECONCILIATION_OBJECTS = 22_000_000
 WINDOW_HOURS = 4.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(url: str) -> None:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{url}/_sandbox/stats", timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.3)
-    raise RuntimeError("sandbox did not start")
 
 
 def run_tap(url: str, streams: list[str] | None = None, **overrides: Any) -> tuple[int, float]:
@@ -132,29 +110,9 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        str(BIN / "acme"),
-        "serve",
-        "stripe",
-        "--port",
-        str(port),
-        "--scale",
-        str(args.scale),
-        "--seed",
-        str(args.seed),
-        "--anchor",
-        "2025-06-01T00:00:00Z",
-        "--rate-limit-rps",
-        str(args.api_limit_rps),
-        "--latency-ms",
-        str(args.latency_ms),
-    ]
     budget = args.api_limit_rps * args.budget_share
-    server = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait(url)
+    options = ["--rate-limit-rps", str(args.api_limit_rps), "--latency-ms", str(args.latency_ms)]
+    with served("stripe", scale=args.scale, seed=args.seed, anchor="2025-06-01T00:00:00Z", options=options) as url:
         common = {"page_size": args.page_size}
         results = [
             measure(url, "baseline: one request at a time", budget, args.streams, max_concurrent_requests=1, **common),
@@ -178,9 +136,6 @@ def main() -> None:
                     page_size=100,
                 )
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     print(
         f"sandbox: scale {args.scale}, latency {args.latency_ms:g} ms, API limit {args.api_limit_rps:g} req/s, "

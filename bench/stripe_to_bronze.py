@@ -36,7 +36,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +47,7 @@ from typing import Any
 
 import duckdb
 import requests
+from sandbox_server import served
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -109,25 +109,6 @@ class Stopwatch:
 
     def __exit__(self, *exc: object) -> None:
         self.wall, self.cpu = time.perf_counter() - self._wall, self._cpu() - self._cpu0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 600  # larger worlds take a while to build
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"sandbox exited with {server.returncode}")
-        try:
-            requests.get(f"{url}/_sandbox/clock", timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError("sandbox did not start")
 
 
 # -- floor ---------------------------------------------------------------------------------------
@@ -317,28 +298,8 @@ def _check(name: str, counts: dict[str, int], expected: dict[str, int]) -> None:
 
 def measure(scale: float, seed: int, repeats: int, cold: Path | None, work: Path) -> dict[str, Figures]:
     """Floor, meltano run and piped run at one scale, ``repeats`` times each, interleaved."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            str(BIN / "acme"),
-            "serve",
-            "stripe",
-            "--port",
-            str(port),
-            "--scale",
-            str(scale),
-            "--seed",
-            str(seed),
-            "--anchor",
-            ANCHOR,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     figures = {name: Figures() for name in ("floor", "meltano", "piped")}
-    try:
-        _wait(url, server)
+    with served("stripe", scale=scale, seed=seed, anchor=ANCHOR) as url:
         # Unmeasured warm-up: Meltano's system folder, the bytecode cache, a warm sandbox.
         meltano_run(url, work / "meltano", cold)
         tap_config, target_settings = plugin_configs(url, work, cold)
@@ -363,9 +324,6 @@ def measure(scale: float, seed: int, repeats: int, cold: Path | None, work: Path
                 figures[name].seconds.append(watch.wall)
                 figures[name].cpu.append(watch.cpu)
                 figures[name].counts = rows
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return figures
 
 
