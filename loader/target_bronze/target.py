@@ -14,7 +14,7 @@ from singer_sdk.target_base import Target
 
 from target_bronze.loader import BronzeLoader
 from target_bronze.settings import open_stage, open_warehouse, run_id, source_name
-from target_bronze.warehouse import BronzeWarehouse, LoadAudit, utc_now
+from target_bronze.warehouse import BronzeWarehouse, LoadAudit, SnapshotScope, utc_now
 
 logger = logging.getLogger("target_bronze")
 
@@ -33,6 +33,8 @@ class BronzeSink(BatchSink):
         #: as a snapshot (it would otherwise infer every unread record as deleted).
         self.snapshot_closed = False
         self.table_version: int | None = None
+        #: The part of the stream a scoped snapshot covers (from its ACTIVATE_VERSION); None: all of it.
+        self.snapshot_scope: SnapshotScope | None = None
         self.records = 0
         self.files = 0
         self.rows_loaded = 0
@@ -107,6 +109,11 @@ class BronzeSink(BatchSink):
                 )
             record[key] = date_val
 
+    def activate_scoped_version(self, new_version: int, scope: Any) -> None:
+        """ACTIVATE_VERSION with a ``scope``: the snapshot covers only part of the stream."""
+        self.snapshot_scope = None if scope is None else SnapshotScope.from_message(scope, self.stream_name)
+        self.activate_version(new_version)
+
     def activate_version(self, new_version: int) -> None:
         """A full-table sync started: its rows are a complete snapshot of the stream.
 
@@ -149,6 +156,7 @@ class BronzeSink(BatchSink):
                 started_at=self.started_at,
                 finished_at=utc_now(),
                 status="incomplete" if self.sync_mode == "full" and not self.snapshot_closed else "succeeded",
+                scope=self.snapshot_scope if self.sync_mode == "full" else None,
             )
         )
         self.logger.info(
@@ -216,6 +224,20 @@ class TargetBronze(Target):
                 "started_at": dt.datetime.now(dt.UTC).isoformat(),
             },
         )
+
+    def _process_activate_version_message(self, message_dict: dict) -> None:
+        """ACTIVATE_VERSION, with the ``scope`` of a snapshot that covers part of a stream.
+
+        singer-sdk reads only ``stream`` and ``version``; the source taps add ``scope`` (their
+        ``ScopedActivateVersionMessage``) when a full read covers only some of the stream.
+        """
+        stream_name = message_dict["stream"]
+        for stream_map in self.mapper.stream_maps[stream_name]:
+            sink = self.get_sink(stream_map.stream_alias)
+            if isinstance(sink, BronzeSink):
+                sink.activate_scoped_version(message_dict["version"], message_dict.get("scope"))
+            else:  # pragma: no cover - every sink of this target is a BronzeSink
+                sink.activate_version(message_dict["version"])
 
     def process_endofpipe(self) -> None:
         super().process_endofpipe()

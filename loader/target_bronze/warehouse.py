@@ -18,6 +18,30 @@ SCHEMA = "bronze"
 
 
 @dataclass(frozen=True)
+class SnapshotScope:
+    """The part of a stream a scoped full snapshot covers: records whose ``property`` lies in one of
+    ``ranges`` (``from`` inclusive, ``to`` exclusive; None = open). Stripe's partitioned
+    reconciliation reads ``created`` ranges (sources/stripe/tap_stripe/reconcile.py)."""
+
+    property: str
+    ranges: tuple[tuple[int, int | None], ...]
+
+    @classmethod
+    def from_message(cls, scope: Any, stream: str) -> SnapshotScope:
+        """The ``scope`` of an ACTIVATE_VERSION message; a malformed one is refused, naming the stream."""
+        try:
+            ranges = tuple((int(lo), None if hi is None else int(hi)) for lo, hi in scope["ranges"])
+            prop = str(scope["property"])
+        except (KeyError, TypeError, ValueError) as exc:
+            msg = f"bronze: stream {stream!r} sent an ACTIVATE_VERSION with a malformed scope {scope!r} ({exc})"
+            raise ValueError(msg) from exc
+        if not ranges or not prop:
+            msg = f"bronze: stream {stream!r} sent an ACTIVATE_VERSION scope without a property or ranges"
+            raise ValueError(msg)
+        return cls(prop, ranges)
+
+
+@dataclass(frozen=True)
 class LoadAudit:
     """What one run did to one stream: the facts a status page reads."""
 
@@ -32,6 +56,8 @@ class LoadAudit:
     started_at: dt.datetime
     finished_at: dt.datetime
     status: str
+    #: A full snapshot of part of the stream: written to ``_snapshot_scopes`` with the audit row.
+    scope: SnapshotScope | None = None
 
 
 class BronzeWarehouse(Protocol):
@@ -61,9 +87,23 @@ _AUDIT_COLUMNS = (
     "finished_at TIMESTAMP, status VARCHAR"
 )
 _HISTORY_COLUMNS = "file_name VARCHAR, table_name VARCHAR, row_count BIGINT, run_id VARCHAR, loaded_at TIMESTAMP"
+_SCOPE_COLUMNS = (
+    "run_id VARCHAR, source VARCHAR, stream VARCHAR, table_version BIGINT, scope_property VARCHAR, "
+    "range_from BIGINT, range_to BIGINT"
+)
 _SCHEMA_COLUMNS = (
     "source VARCHAR, stream VARCHAR, schema_hash VARCHAR, properties VARCHAR, run_id VARCHAR, first_seen_at TIMESTAMP"
 )
+
+
+def _scope_values(audit: LoadAudit) -> list[tuple[Any, ...]]:
+    """``_snapshot_scopes`` rows of a scoped snapshot (none for a whole-stream one or a delta)."""
+    if audit.scope is None:
+        return []
+    return [
+        (audit.run_id, audit.source, audit.stream, audit.table_version, audit.scope.property, lo, hi)
+        for lo, hi in audit.scope.ranges
+    ]
 
 
 def _audit_values(audit: LoadAudit) -> tuple[Any, ...]:
@@ -94,6 +134,7 @@ class DuckDBBronze:
         self.conn.execute(f"create table if not exists {SCHEMA}._load_history ({_HISTORY_COLUMNS})")
         self.conn.execute(f"create table if not exists {SCHEMA}._load_audit ({_AUDIT_COLUMNS})")
         self.conn.execute(f"create table if not exists {SCHEMA}._schema_history ({_SCHEMA_COLUMNS})")
+        self.conn.execute(f"create table if not exists {SCHEMA}._snapshot_scopes ({_SCOPE_COLUMNS})")
 
     def ensure_table(self, table: str) -> None:
         columns = ", ".join(f"{name} {duck}" for name, duck, _ in BRONZE_COLUMNS)
@@ -139,10 +180,20 @@ class DuckDBBronze:
         return {name for (name,) in rows}
 
     def record_audit(self, audit: LoadAudit) -> None:
-        self.conn.execute(
-            f"insert into {SCHEMA}._load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            list(_audit_values(audit)),
-        )
+        """The audit row and a scoped snapshot's scope rows, in one transaction (an audit row
+        without its scope would read as a whole-stream snapshot)."""
+        self.conn.execute("begin transaction")
+        try:
+            for values in _scope_values(audit):
+                self.conn.execute(f"insert into {SCHEMA}._snapshot_scopes values (?, ?, ?, ?, ?, ?, ?)", list(values))
+            self.conn.execute(
+                f"insert into {SCHEMA}._load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                list(_audit_values(audit)),
+            )
+            self.conn.execute("commit")
+        except BaseException:
+            self.conn.execute("rollback")
+            raise
 
     def record_schema(self, source: str, stream: str, schema: dict[str, Any], run_id: str) -> bool:
         fingerprint = schema_fingerprint(schema)
@@ -182,6 +233,7 @@ class SnowflakeBronze:
             ("_load_history", _HISTORY_COLUMNS),
             ("_load_audit", _AUDIT_COLUMNS),
             ("_schema_history", _SCHEMA_COLUMNS),
+            ("_snapshot_scopes", _SCOPE_COLUMNS),
         ):
             self.cur.execute(f"create table if not exists {SCHEMA}.{name} ({columns})")
 
@@ -243,10 +295,19 @@ class SnowflakeBronze:
         return self.cur.fetchone() is not None
 
     def record_audit(self, audit: LoadAudit) -> None:
-        self.cur.execute(
-            f"insert into {SCHEMA}._load_audit values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            _audit_values(audit),
-        )
+        """The audit row and a scoped snapshot's scope rows, in one transaction."""
+        self.cur.execute("begin")
+        try:
+            for values in _scope_values(audit):
+                self.cur.execute(f"insert into {SCHEMA}._snapshot_scopes values (%s, %s, %s, %s, %s, %s, %s)", values)
+            self.cur.execute(
+                f"insert into {SCHEMA}._load_audit values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                _audit_values(audit),
+            )
+            self.cur.execute("commit")
+        except BaseException:
+            self.cur.execute("rollback")
+            raise
 
     def record_schema(self, source: str, stream: str, schema: dict[str, Any], run_id: str) -> bool:
         fingerprint = schema_fingerprint(schema)

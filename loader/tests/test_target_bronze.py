@@ -99,6 +99,32 @@ def test_activate_version_marks_a_full_snapshot(tmp_path: Path) -> None:
     ]
 
 
+def test_a_scoped_snapshot_records_its_ranges_with_its_audit_row(tmp_path: Path) -> None:
+    """Stripe's partitioned reconciliation: ACTIVATE_VERSION carries the `created` ranges it read."""
+    scope = {"property": "created", "ranges": [[1700000000, None], [1600000000, 1600604800]]}
+    activate = {"type": "ACTIVATE_VERSION", "stream": "customers", "version": 1700000000, "scope": scope}
+    result = _run_target(tmp_path, [SCHEMA, activate, _record(1), _record(2), activate])
+    assert result.returncode == 0, result.stderr
+    assert _rows(tmp_path, "select sync_mode, status, records from bronze._load_audit") == [("full", "succeeded", 2)]
+    assert _rows(
+        tmp_path,
+        "select run_id, source, stream, table_version, scope_property, range_from, range_to "
+        "from bronze._snapshot_scopes order by range_from",
+    ) == [
+        ("run-test", "stripe", "customers", 1700000000, "created", 1600000000, 1600604800),
+        ("run-test", "stripe", "customers", 1700000000, "created", 1700000000, None),
+    ]
+
+
+def test_a_malformed_scope_is_refused_naming_the_stream(tmp_path: Path) -> None:
+    activate = {"type": "ACTIVATE_VERSION", "stream": "customers", "version": 1, "scope": {"ranges": [[1, 2]]}}
+    result = _run_target(tmp_path, [SCHEMA, activate, _record(1), activate])
+    assert result.returncode != 0
+    assert "'customers'" in result.stderr
+    assert "malformed scope" in result.stderr
+    assert _rows(tmp_path, "select count(*) from bronze._snapshot_scopes") == [(0,)]
+
+
 def test_a_full_snapshot_cut_short_is_recorded_incomplete(tmp_path: Path) -> None:
     """The tap died before its closing ACTIVATE_VERSION: the rows land, the snapshot does not count."""
     activate = {"type": "ACTIVATE_VERSION", "stream": "customers", "version": 1700000000}

@@ -112,6 +112,9 @@ _BOOKKEEPING_DDL = (
     "create table if not exists bronze._schema_history "
     "(source varchar, stream varchar, schema_hash varchar, properties varchar, run_id varchar, "
     "first_seen_at timestamp)",
+    "create table if not exists bronze._snapshot_scopes "
+    "(run_id varchar, source varchar, stream varchar, table_version bigint, scope_property varchar, "
+    "range_from bigint, range_to bigint)",
 )
 
 
@@ -128,6 +131,12 @@ class LoadAudit:
     records: int = 0
     source: str = "stripe"
     table_version: int | None = None
+    #: A scoped snapshot's `created` ranges (epoch seconds, `to` exclusive or None): `_snapshot_scopes` rows
+    scope_ranges: Sequence[tuple[int, int | None]] = ()
+
+    def scope_values(self) -> list[tuple[Any, ...]]:
+        version = self.values()[4]
+        return [(self.run_id, self.source, self.stream, version, "created", lo, hi) for lo, hi in self.scope_ranges]
 
     def values(self) -> tuple[Any, ...]:
         started = _naive_utc(self.started_at)
@@ -181,6 +190,9 @@ def _insert_bookkeeping(
         for item in items:
             values = item.values()
             execute(f"insert into bronze.{table} values ({', '.join(placeholder for _ in values)})", values)
+    for audit in audits:
+        for scope in audit.scope_values():
+            execute(f"insert into bronze._snapshot_scopes values ({', '.join(placeholder for _ in scope)})", scope)
 
 
 def _naive_utc(value: datetime) -> datetime:

@@ -25,7 +25,12 @@ SELECT = [
 
 F1, F2, F3 = "run-full-1", "run-full-2", "run-full-3"  # complete full snapshots (audit rows)
 F4_CRASHED = "run-full-4"  # rows with _sync_mode 'full', no audit row
+CR = "run-charges-reconcile"  # a complete scoped snapshot of charges (audit row + _snapshot_scopes)
+#: charge -> created date: ch_3 and ch_4 inside CR's recent range, ch_5 inside its old week, ch_6 outside
+SCOPED_CHARGES = {"ch_3": "2025-03-10", "ch_4": "2025-03-12", "ch_5": "2025-02-04", "ch_6": "2025-02-20"}
+CR_RANGES = ((1_740_787_200, None), (1_738_540_800, 1_739_145_600))  # [2025-03-01, ∞), [2025-02-03, 2025-02-10)
 SNAPSHOT_START = {
+    CR: "2025-04-10T00:00:00",
     F1: "2025-02-01T00:00:00",
     F2: "2025-03-01T00:00:00",
     F3: "2025-04-01T00:00:00",
@@ -98,6 +103,23 @@ def bronze_rows() -> list[BronzeRow]:
         stream="charges",
     )
     full(F2, ["ch_1"], stream="charges")
+
+    # charges, Stripe's partitioned daily reconciliation: CR reads a scoped snapshot (created since
+    # 2025-03-01, plus the week of 2025-02-03) and finds ch_4 only
+    for ch_id, created in SCOPED_CHARGES.items():
+        delta(
+            so.charge(ch_id, "cus_1", None, 300, created, "succeeded"), "2025-03-20T10:00:00", "run-delta-4", "charges"
+        )
+    rows.append(
+        BronzeRow(
+            "charges",
+            so.charge("ch_4", "cus_1", None, 300, SCOPED_CHARGES["ch_4"], "succeeded"),
+            _at(SNAPSHOT_START[CR]).replace(minute=5),
+            run_id=CR,
+            sync_mode="full",
+            file_name=f"{CR}-charges.jsonl",
+        )
+    )
     return rows
 
 
@@ -121,6 +143,16 @@ def audits() -> list[LoadAudit]:
     ):
         found.append(LoadAudit(run_id, "customers", _at(started), sync_mode="delta", records=1))
     found.append(LoadAudit("run-delta-1", "charges", _at("2025-01-15T09:59:00"), sync_mode="delta", records=2))
+    found.append(
+        LoadAudit(
+            CR,
+            "charges",
+            _at(SNAPSHOT_START[CR]),
+            records=1,
+            finished_at=_at(SNAPSHOT_START[CR]).replace(hour=1),
+            scope_ranges=CR_RANGES,
+        )
+    )
     return found
 
 
@@ -145,8 +177,17 @@ EXPECTED_CUSTOMERS = {
     "cus_11": (False, None, None, "run-delta-5"),
 }
 
-#: charge_id -> (is_deleted, deletion_signal): charges never had a complete full snapshot
-EXPECTED_CHARGES = {"ch_1": (False, None), "ch_2": (False, None)}
+#: charge_id -> (is_deleted, deletion_signal): charges' only complete snapshot is CR, scoped: it infers
+#: deletes only inside its ranges (ch_3 in the recent range, ch_5 in the old week); ch_1, ch_2 (January)
+#: and ch_6 (2025-02-20) lie outside, so their absence says nothing
+EXPECTED_CHARGES = {
+    "ch_1": (False, None),
+    "ch_2": (False, None),
+    "ch_3": (True, "full_snapshot"),
+    "ch_4": (False, None),
+    "ch_5": (True, "full_snapshot"),
+    "ch_6": (False, None),
+}
 
 
 def schema_versions() -> list[SchemaVersion]:

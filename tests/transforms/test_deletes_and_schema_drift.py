@@ -17,6 +17,7 @@ from . import stripe_objects as so
 from .bronze import BronzeRow, LoadAudit, load_duckdb, load_snowflake
 from .conftest import DbtResult, assert_ok, run_dbt
 from .deletes_scenario import (
+    CR,
     EXPECTED_CHARGES,
     EXPECTED_CUSTOMERS,
     EXPECTED_SCHEMA_CHANGES,
@@ -74,7 +75,7 @@ def test_deletes_from_source_and_from_full_snapshots(built: tuple[Path, DbtResul
     ]
 
 
-def test_stream_without_a_complete_full_snapshot_infers_nothing(built: tuple[Path, DbtResult]) -> None:
+def test_a_scoped_snapshot_infers_deletes_only_inside_its_ranges(built: tuple[Path, DbtResult]) -> None:
     db, _ = built
     got = {
         r[0]: (r[1], r[2])
@@ -92,8 +93,8 @@ def test_load_audit_model(built: tuple[Path, DbtResult]) -> None:
     )
     assert len(rows) == len(audits())
     complete = {(r[0], r[1]) for r in rows if r[3]}
-    assert complete == {("run-full-1", "customers"), ("run-full-2", "customers"), (F3, "customers")}
-    assert [(r[0], r[1]) for r in rows if r[4]] == [(F3, "customers")]
+    assert complete == {("run-full-1", "customers"), ("run-full-2", "customers"), (F3, "customers"), (CR, "charges")}
+    assert sorted((r[0], r[1]) for r in rows if r[4]) == [(CR, "charges"), (F3, "customers")]
     assert {r[5] for r in rows if r[3]} == {3600}
 
 
@@ -131,11 +132,11 @@ def test_inference_can_be_switched_off(tmp_path: Path) -> None:
     assert sorted(deleted) == [("cus_10", "source"), ("cus_4", "source")]
 
 
-def _charge_row(charge_id: str, run_id: str, at: str) -> BronzeRow:
+def _charge_row(charge_id: str, run_id: str, at: str, created: str = "2025-01-05") -> BronzeRow:
     extracted = datetime.fromisoformat(at)
     return BronzeRow(
         "charges",
-        so.charge(charge_id, "cus_1", None, 100, "2025-01-05", "succeeded"),
+        so.charge(charge_id, "cus_1", None, 100, created, "succeeded"),
         extracted,
         run_id=run_id,
         sync_mode="full",
@@ -168,6 +169,35 @@ def test_incremental_model_flags_a_key_missing_from_a_new_snapshot(tmp_path: Pat
     assert incremental == [
         ("ch_1", False, None, None, "cf-2"),
         ("ch_2", True, "full_snapshot", "2025-03-01 00:00:00", "cf-1"),
+    ]
+    assert_ok(run_dbt(["run", *select, "--full-refresh"], tmp_path, env=env))
+    assert _query(db, sql) == incremental
+
+
+def test_incremental_model_and_a_scoped_snapshot(tmp_path: Path) -> None:
+    """A scoped snapshot (Stripe's partitioned reconciliation) flags only the keys inside its ranges,
+    on the incremental run as on a full rebuild."""
+    db = tmp_path / "warehouse.duckdb"
+    env = {"ACME_DUCKDB_PATH": str(db)}
+    select = ["--select", "stg_stripe__charges"]
+    created = {"ch_old": "2025-01-05", "ch_in": "2025-01-20", "ch_gone": "2025-01-21"}
+    first = [_charge_row(c, "cf-1", "2025-02-01T00:05:00", day) for c, day in created.items()]
+    load_duckdb(str(db), first, audits=[LoadAudit("cf-1", "charges", datetime.fromisoformat("2025-02-01T00:00:00"))])
+    assert_ok(run_dbt(["run", *select], tmp_path, env=env))
+    assert _query(db, "select count(*) from silver.stg_stripe__charges where is_deleted") == [(0,)]
+
+    # the scoped read covers created >= 2025-01-15: ch_in is there, ch_gone is not, ch_old is not looked at
+    scoped = LoadAudit(
+        "cf-2", "charges", datetime.fromisoformat("2025-03-01T00:00:00"), scope_ranges=((1736899200, None),)
+    )
+    load_duckdb(str(db), [_charge_row("ch_in", "cf-2", "2025-03-01T00:05:00", created["ch_in"])], audits=[scoped])
+    assert_ok(run_dbt(["run", *select], tmp_path, env=env))
+    sql = "select charge_id, is_deleted, deletion_signal, _run_id from silver.stg_stripe__charges order by 1"
+    incremental = _query(db, sql)
+    assert incremental == [
+        ("ch_gone", True, "full_snapshot", "cf-1"),
+        ("ch_in", False, None, "cf-2"),
+        ("ch_old", False, None, "cf-1"),
     ]
     assert_ok(run_dbt(["run", *select, "--full-refresh"], tmp_path, env=env))
     assert _query(db, sql) == incremental

@@ -168,6 +168,10 @@ _SNOWFLAKE_AUDIT = (
     "table_version bigint, records bigint, files bigint, rows_loaded bigint, started_at timestamp_ntz, "
     "finished_at timestamp_ntz, status varchar)"
 )
+_SNOWFLAKE_SCOPES = (
+    "create table bronze._snapshot_scopes (run_id varchar, source varchar, stream varchar, table_version bigint, "
+    "scope_property varchar, range_from bigint, range_to bigint)"
+)
 _COMPARED = (
     "select account_id, is_deleted, deletion_signal, {ts}(created_at), {ts}(system_modstamp_at), "
     "{ts}(deleted_at), health_score, number_of_employees from silver.stg_salesforce__accounts order by account_id"
@@ -196,6 +200,7 @@ def test_accounts_staging_builds_the_same_on_fakesnow(
             cur.execute("create schema if not exists bronze")
             cur.execute(_SNOWFLAKE_BRONZE)
             cur.execute(_SNOWFLAKE_AUDIT)
+            cur.execute(_SNOWFLAKE_SCOPES)
             rows = _query(work, f"select {_COLUMNS} from bronze.salesforce__accounts")
             for start in range(0, len(rows), 200):
                 chunk = rows[start : start + 200]

@@ -94,17 +94,21 @@ class StripeStream(SourceStream):
                 return
             query["starting_after"] = data[-1]["id"]
 
-    def list_in_windows(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
+    def list_in_windows(
+        self, context: Context | None, windows: list[CreatedWindow] | None = None
+    ) -> Iterator[dict[str, t.Any]]:
         """Every object of this stream's listing (``get_url_params``), in ``created`` windows read by
-        up to ``max_concurrent_requests`` concurrent requests (see ``partitions.py``)."""
+        up to ``max_concurrent_requests`` concurrent requests (see ``partitions.py``); ``windows``
+        replaces the listing's own ``created`` bounds (a partitioned reconciliation)."""
         params = self.get_url_params(context, None)
-        end = params.get("created[lt]")
-        window = CreatedWindow(int(params.get("created[gte]") or 0), None if end is None else int(end))
+        if windows is None:
+            end = params.get("created[lt]")
+            windows = [CreatedWindow(int(params.get("created[gte]") or 0), None if end is None else int(end))]
         url = self.get_url(context)
         listing = SplittingListing(
             lambda page_params: self.fetch_json(url, page_params),
             params,
-            window,
+            windows,
             workers=int(self.config.get("max_concurrent_requests", 4)),
             min_split_seconds=int(self.config.get("min_partition_seconds", 3600)),
         )

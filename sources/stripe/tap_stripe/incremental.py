@@ -12,12 +12,15 @@ A delta run of an object stream (customers, invoices, …):
 
 Without a bookmark the stream is listed in full. A bookmark older than the events window
 (``events_retention_days``) cannot be caught up through events, so that stream alone is read in
-full, with a log line saying so. ``full_reload`` re-reads everything and ignores state.
+full, with a log line saying so. ``full_reload`` re-reads everything and ignores state, except for
+streams reconciled by partition (charges, invoices, refunds: ``reconcile.py``), whose daily read is
+the recent past plus a rolling share of the older history, announced as a scoped snapshot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 import typing as t
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 
 from .base import ResourceNotFoundError
 from .client import StripeStream
+from .reconcile import PartitionPlan, oldest_week_start, plan_partitions
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -90,10 +94,14 @@ class StripeObjectStream(StartDateAsEpoch, StripeStream):
 
     #: Embedded lists handed to child streams (``items``, ``lines``).
     embedded_lists: t.ClassVar[tuple[str, ...]] = ()
+    #: Large, nearly immutable lists: the daily full read is partitioned (``reconcile.py``).
+    reconciled_by_partition: t.ClassVar[bool] = False
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Create the stream; see :class:`singer_sdk.RESTStream`."""
         self._plan: ReadPlan | None = None
+        self._partition_plan: PartitionPlan | None = None
+        self._partition_planned = False
         #: The embedded lists of the record whose children are being synced.
         self.embedded: dict[str, dict[str, t.Any]] = {}
         super().__init__(*args, **kwargs)
@@ -134,6 +142,37 @@ class StripeObjectStream(StartDateAsEpoch, StripeStream):
             )
         return ReadPlan("delta", since, f"changes since {iso(since)}")
 
+    def partition_plan(self) -> PartitionPlan | None:
+        """This run's partitioned reconciliation, or None (not a full reload, not a partitioned
+        stream, or ``reconcile_partitions`` < 2). Worked out once per run."""
+        if self._partition_planned:
+            return self._partition_plan
+        self._partition_planned = True
+        partitions = int(self.config.get("reconcile_partitions", 7))
+        if not (self.full_reload and self.reconciled_by_partition and partitions > 1):
+            return None
+        now = self.stripe_tap.high_water_mark() or int(time.time())
+        recent_days = int(self.config.get("reconcile_recent_days", 35))
+        end_date = self.config.get("end_date")
+        end = _epoch(str(end_date)) if end_date else None
+        history_from = self._start_date()
+        if history_from is None:
+            history_from = oldest_week_start(self._any_created_before, now - recent_days * 86_400)
+        self._partition_plan = plan_partitions(
+            now, recent_days=recent_days, partitions=partitions, history_from=history_from, end=end
+        )
+        self.logger.info("partitioned reconciliation: %s", self._partition_plan.describe())
+        return self._partition_plan
+
+    def _any_created_before(self, moment: int) -> bool:
+        page = self.fetch_json(self.get_url(None), {"limit": 1, **self.list_params, "created[lt]": moment})
+        return bool(page.get("data"))
+
+    def snapshot_scope(self) -> dict[str, t.Any] | None:
+        """The ``created`` ranges of a partitioned reconciliation; None for a whole-stream read."""
+        plan = self.partition_plan()
+        return None if plan is None else plan.scope()
+
     def _start_date(self) -> int | None:
         value = self.config.get("start_date")
         if not value:
@@ -156,7 +195,9 @@ class StripeObjectStream(StartDateAsEpoch, StripeStream):
             self._keep_bookmark_at_least(int(bookmark), context)
 
         listed: set[str] = set()
-        for obj in self.list_in_windows(context):
+        partitioned = self.partition_plan()
+        windows = None if partitioned is None else list(partitioned.windows)
+        for obj in self.list_in_windows(context, windows):
             listed.add(str(obj["id"]))
             yield {**obj, CURSOR: obj["created"]}
         if self._plan.mode == "delta" and self._plan.since is not None:

@@ -60,24 +60,25 @@ class SplittingListing:
         self,
         fetch_page: Callable[[dict[str, Any]], Page],
         params: dict[str, Any],
-        window: CreatedWindow,
+        window: CreatedWindow | list[CreatedWindow],
         *,
         workers: int,
         min_split_seconds: int = 3600,
         buffer: int = 1_000,
     ) -> None:
-        """Read ``window`` with the list parameters ``params`` (limit, filters)."""
+        """Read ``window`` (or every window of a list, e.g. a reconciliation's partition) with the
+        list parameters ``params`` (limit, filters)."""
         self._fetch_page = fetch_page
         self._params = {k: v for k, v in params.items() if not k.startswith("created[")}
-        self._pending = [window]
+        self._pending = list(window) if isinstance(window, list) else [window]
         self._workers = max(1, workers)
         self._min_split = max(1, min_split_seconds)
         self._items: queue.Queue[Any] = queue.Queue(maxsize=max(buffer, 1))
         self._cond = threading.Condition()
         self._active = 0
         self._stop = threading.Event()
-        #: Windows read (the first one and every split), for the run's log line.
-        self.windows = 1
+        #: Windows read (the given ones and every split), for the run's log line.
+        self.windows = len(self._pending)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """Objects in the order they arrive; an error in any window is raised here."""

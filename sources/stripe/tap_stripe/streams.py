@@ -69,6 +69,7 @@ class InvoicesStream(StripeObjectStream):
     path = "/invoices"
     schema = StreamSchema(SCHEMAS)
     object_type = "invoice"
+    reconciled_by_partition = True
     embedded_lists = ("lines",)
     event_types = tuple(
         f"invoice.{change}"
@@ -118,6 +119,7 @@ class ChargesStream(StripeObjectStream):
     path = "/charges"
     schema = StreamSchema(SCHEMAS)
     object_type = "charge"
+    reconciled_by_partition = True
     event_types = tuple(
         f"charge.{change}"
         for change in ("succeeded", "failed", "pending", "captured", "expired", "refunded", "updated")
@@ -132,6 +134,7 @@ class RefundsStream(StripeObjectStream):
     path = "/refunds"
     schema = StreamSchema(SCHEMAS)
     object_type = "refund"
+    reconciled_by_partition = True
     event_types = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
 
 

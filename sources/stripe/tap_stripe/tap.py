@@ -34,6 +34,21 @@ STRIPE_SETTINGS = [
         default=3600,
         description="A listing's created window is not split below twice this width.",
     ),
+    th.Property(
+        "reconcile_partitions",
+        th.IntegerType,
+        default=7,
+        description=(
+            "Daily full reload of charges, invoices and refunds: older history is re-read in this many "
+            "rotating partitions of created weeks (1 = re-read everything every day)."
+        ),
+    ),
+    th.Property(
+        "reconcile_recent_days",
+        th.IntegerType,
+        default=35,
+        description="Daily full reload: objects created in this many recent days are re-read in full.",
+    ),
     th.Property("api_version", th.StringType, description="Stripe-Version header (default: the account's)."),
     th.Property(
         "end_date",

@@ -8,12 +8,16 @@ Template-owned: ``copier update`` keeps this module current, so put source speci
 * ``SourceStream``: client-side request-rate cap, bounded retries that honour ``Retry-After``
   (429, 5xx, connection errors, timeouts, truncated or invalid JSON bodies), fail-fast
   credential errors, ``full_reload`` as FULL_TABLE with ACTIVATE_VERSION messages.
+  A stream whose full read covers only part of it (``snapshot_scope``) says so on its
+  ACTIVATE_VERSION messages, so the loader records the snapshot's scope and silver infers deletes
+  only inside it; its child streams then take no snapshot.
   Each response body is parsed once. A child stream (one sync per parent record) logs its
   start and its ``record_count``/``sync_duration`` metrics once per run, not once per parent.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 import email.utils
 import logging
@@ -31,6 +35,7 @@ from singer_sdk import Tap, metrics
 from singer_sdk import singerlib as singer
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.jsonpath import extract_jsonpath
+from singer_sdk.mapper import RemoveRecordTransform
 from singer_sdk.streams import RESTStream
 
 from .logs import attach, install_log_context
@@ -91,6 +96,17 @@ def response_body(response: requests.Response) -> t.Any:
         body = response.json(parse_float=decimal.Decimal)
         response.__dict__[_PARSED_BODY] = body
         return body
+
+
+@dataclasses.dataclass(slots=True)
+class ScopedActivateVersionMessage(singer.ActivateVersionMessage):
+    """ACTIVATE_VERSION of a snapshot that covers part of a stream (target-bronze reads ``scope``).
+
+    ``scope``: ``{"property": <record property>, "ranges": [[from, to], ...]}``, ``from`` inclusive,
+    ``to`` exclusive or null (open). A whole-stream snapshot sends the plain Singer message.
+    """
+
+    scope: dict[str, t.Any] | None = None
 
 
 class _RememberingSelectionMask(singer.SelectionMask):
@@ -246,8 +262,22 @@ class SourceStream(RESTStream[t.Any]):
 
     @property
     def emit_activate_version_messages(self) -> bool:
-        """ACTIVATE_VERSION tells the loader a full snapshot of the stream was taken."""
+        """ACTIVATE_VERSION tells the loader a full snapshot of the stream was taken.
+
+        A child of a stream whose snapshot is scoped takes none: its rows are not all of it.
+        """
+        if self.parent_stream_type is not None:
+            parent = self._tap.streams[self.parent_stream_type.name]
+            if not isinstance(parent, SourceStream) or not parent.emit_activate_version_messages:
+                return False
+            if parent.snapshot_scope() is not None:
+                return False
         return self.full_reload or bool(self.config.get("emit_activate_version_messages"))
+
+    def snapshot_scope(self) -> dict[str, t.Any] | None:
+        """What this run's full read covers, when not the whole stream (see
+        :class:`ScopedActivateVersionMessage`); None: the whole stream. Sources override it."""
+        return None
 
     @property
     def timeout(self) -> int:
@@ -440,8 +470,18 @@ class SourceStream(RESTStream[t.Any]):
         """Announce each table version once (children would repeat it per parent record)."""
         if self._announced_version == full_table_version:
             return
-        super()._write_activate_version_message(full_table_version)
+        for stream_map in self.stream_maps:
+            if not isinstance(stream_map, RemoveRecordTransform):
+                self._tap.write_message(self.activate_version_message(full_table_version, stream_map.stream_alias))
         self._announced_version = full_table_version
+
+    def activate_version_message(self, version: int, stream: str | None = None) -> singer.ActivateVersionMessage:
+        """The ACTIVATE_VERSION message of this stream's snapshot (with its scope, if any)."""
+        scope = self.snapshot_scope()
+        name = stream or self.name
+        if scope is None:
+            return singer.ActivateVersionMessage(stream=name, version=version)
+        return ScopedActivateVersionMessage(stream=name, version=version, scope=scope)
 
     # -- full reload ------------------------------------------------------------------------
 
@@ -458,12 +498,12 @@ class SourceStream(RESTStream[t.Any]):
         for stream in self._snapshot_streams():
             # Closing message: the snapshot of `version` is complete (the opening one went out
             # when the stream started, before its first record).
-            self._tap.write_message(singer.ActivateVersionMessage(stream=stream.name, version=version))
+            self._tap.write_message(stream.activate_version_message(version))
             stream.logger.info("full snapshot complete (version %d)", version)
 
     def _snapshot_streams(self) -> list[SourceStream]:
-        """This stream and its selected descendants."""
-        found: list[SourceStream] = [self] if self.selected else []
+        """This stream and its selected descendants that took a snapshot."""
+        found: list[SourceStream] = [self] if self.selected and self.emit_activate_version_messages else []
         for child in self.child_streams:
             if isinstance(child, SourceStream):
                 found.extend(child._snapshot_streams())

@@ -1,8 +1,14 @@
--- deletes: Stripe tombstones (`deleted: true`), or absent from the latest complete full snapshot
+-- deletes: Stripe tombstones (`deleted: true`), or absent from a complete full snapshot covering the
+-- key: the daily reconciliation reads `created` partitions (scoped snapshots, see the macro)
 with latest as (
     {{ latest_version_with_deletes(
         'stripe', 'invoices',
-        deleted_expression=json_get('bronze._record', 'deleted', 'boolean')
+        deleted_expression=json_get('bronze._record', 'deleted', 'boolean'),
+        snapshot_scope={
+            'property': 'created',
+            'bronze': json_get_timestamp('bronze._record', 'created'),
+            'model': 'live_model.created_at'
+        }
     ) }}
 ),
 
