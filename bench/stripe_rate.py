@@ -13,6 +13,11 @@ records/s, and the ratio partitioned / baseline. Small pages (``--page-size``) m
 from a small world, so the figure measures the tap's pacing, not its per-record CPU; the record rate
 is printed too, because at full scale (100 objects a page) that is what bounds a single process.
 
+Both reads are the daily reconciliation as built (``full_reload``; charges, invoices and refunds in
+``created`` partitions: the last ``reconcile_recent_days`` plus a rolling seventh of older weeks,
+``--reconcile-partitions``). ``--compare-whole`` also reads every list in full (partitions = 1, the
+naive truncate-and-reload) and prints the daily read's share of its requests.
+
 Projection: the daily Stripe reconciliation of ``docs/data-architecture.md`` needs ~220k requests
 (~22M objects); its time is the larger of requests / achieved requests/s and objects / the record
 rate measured with 100-object pages (``--full-pages``).
@@ -106,6 +111,10 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=20)
     parser.add_argument("--full-pages", action="store_true", help="also measure records/s with 100-object pages")
     parser.add_argument(
+        "--reconcile-partitions", type=int, default=7, help="rolling partitions of older history (1 = whole read)"
+    )
+    parser.add_argument("--compare-whole", action="store_true", help="also read every list in full")
+    parser.add_argument(
         "--streams", nargs="+", help="read only these streams (e.g. charges invoices: most of the volume at full scale)"
     )
     args = parser.parse_args()
@@ -113,7 +122,7 @@ def main() -> None:
     budget = args.api_limit_rps * args.budget_share
     options = ["--rate-limit-rps", str(args.api_limit_rps), "--latency-ms", str(args.latency_ms)]
     with served("stripe", scale=args.scale, seed=args.seed, anchor="2025-06-01T00:00:00Z", options=options) as url:
-        common = {"page_size": args.page_size}
+        common = {"page_size": args.page_size, "reconcile_partitions": args.reconcile_partitions}
         results = [
             measure(url, "baseline: one request at a time", budget, args.streams, max_concurrent_requests=1, **common),
             measure(
@@ -125,6 +134,18 @@ def main() -> None:
                 **common,
             ),
         ]
+        if args.compare_whole:
+            results.append(
+                measure(
+                    url,
+                    f"whole re-read (partitions = 1): {args.concurrency} windows at once",
+                    budget,
+                    args.streams,
+                    max_concurrent_requests=args.concurrency,
+                    page_size=args.page_size,
+                    reconcile_partitions=1,
+                )
+            )
         if args.full_pages:
             results.append(
                 measure(
@@ -154,6 +175,12 @@ def main() -> None:
         f"ratio partitioned / baseline: requests/s {part['achieved_ok_rps'] / base['achieved_ok_rps']:.2f}, "
         f"wall time {part['seconds'] / base['seconds']:.2f} (same records)"
     )
+    if args.compare_whole:
+        whole = next(r for r in results if r["mode"].startswith("whole"))
+        print(
+            f"daily partitioned read / whole re-read: requests {part['requests_ok'] / whole['requests_ok']:.2f}, "
+            f"records {part['records'] / whole['records']:.2f}, wall time {part['seconds'] / whole['seconds']:.2f}"
+        )
     record_rate = results[-1]["records_per_second"] if args.full_pages else None
     hours_requests = RECONCILIATION_REQUESTS / part["achieved_ok_rps"] / 3600
     line = (
