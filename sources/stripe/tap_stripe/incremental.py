@@ -157,7 +157,11 @@ class StripeObjectStream(StartDateAsEpoch, StripeStream):
         end = _epoch(str(end_date)) if end_date else None
         history_from = self._start_date()
         if history_from is None:
-            history_from = oldest_week_start(self._any_created_before, now - recent_days * 86_400)
+            history_from = oldest_week_start(
+                self._any_created_before,
+                now - recent_days * 86_400,
+                probes=min(4, int(self.config.get("max_concurrent_requests", 4))),
+            )
         self._partition_plan = plan_partitions(
             now, recent_days=recent_days, partitions=partitions, history_from=history_from, end=end
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import typing as t
 
 import pytest
@@ -50,18 +51,21 @@ def test_replay_end_and_bad_settings() -> None:
     )
 
 
-def test_the_oldest_week_is_found_by_bisection() -> None:
-    oldest = 1_600_000_000
-    probes: list[int] = []
+@pytest.mark.parametrize("probes", [1, 4, 12])
+@pytest.mark.parametrize("oldest", [STRIPE_EPOCH, 1_600_000_000, 1_600_000_000 // WEEK * WEEK, NOW - 40 * DAY])
+def test_the_oldest_week_is_found_by_search(probes: int, oldest: int) -> None:
+    asked: list[int] = []
 
     def any_before(moment: int) -> bool:
-        probes.append(moment)
+        asked.append(moment)
         return oldest < moment
 
-    assert oldest_week_start(any_before, NOW) == oldest // WEEK * WEEK
-    assert len(probes) <= 12
-    assert oldest_week_start(lambda moment: False, NOW) is None
-    assert oldest_week_start(lambda moment: True, NOW) == STRIPE_EPOCH // WEEK * WEEK
+    assert oldest_week_start(any_before, NOW, probes=probes) == oldest // WEEK * WEEK
+    weeks = (NOW - STRIPE_EPOCH) / WEEK
+    rounds = math.ceil(math.log(weeks) / math.log(probes + 1)) + 1
+    assert len(asked) <= 1 + rounds * probes, f"{len(asked)} requests for {probes} at a time"
+    assert oldest_week_start(lambda moment: False, NOW, probes=probes) is None
+    assert oldest_week_start(lambda moment: True, NOW, probes=probes) == STRIPE_EPOCH // WEEK * WEEK
 
 
 def test_the_daily_full_reload_reads_the_partition_and_announces_its_scope(
