@@ -10,9 +10,12 @@ A run of a stream:
 3. picks the API: Bulk API 2.0 for streams in ``bulk_streams`` whose ``COUNT()`` exceeds
    ``bulk_threshold``, else REST ``queryAll`` in ``page_size`` slices ordered by
    (SystemModstamp, Id), each slice continuing strictly after the previous slice's last record;
+   a REST read larger than one slice goes on in ``max_concurrent_requests`` concurrent
+   ``SystemModstamp`` windows (``windows.py``);
 4. emits every record, deleted ones (``IsDeleted``, from the recycle bin) with ``_sdc_deleted_at``;
 5. moves the bookmark to the greatest (SystemModstamp, Id) read, never backwards: as it goes on
-   REST (ordered, so resumable), only at the end on Bulk (unordered). A run that fails
+   a one-window REST read (ordered, so resumable), only at the end on Bulk and on concurrent windows
+   (unordered). A run that fails
    (``QUERY_TIMEOUT``, quota, a bulk job that lost rows) leaves the stream's bookmark untouched.
 """
 
@@ -28,7 +31,8 @@ from singer_sdk import singerlib as singer
 from .bulk import BulkQuery
 from .client import SCHEMAS, SalesforceStream
 from .describe import field_types, normalize_datetime, stream_schema, typed_value
-from .soql import MODSTAMP, Cursor, after, at_or_after, before, both, count, select, sf_datetime
+from .soql import MODSTAMP, Cursor, after, at_or_after, before, both, count, newest, select, sf_datetime
+from .windows import interleave, window_conditions
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -170,9 +174,41 @@ class SalesforceObjectStream(SalesforceStream):
             self._store_cursor(self._run_max, context)
 
     def _rest_records(self, where: str | None) -> Iterator[Record]:
+        """The first slice; if there is more, the rest in concurrent windows (or slice after slice)."""
         page = max(1, int(self.config.get("page_size", 2_000)))
+        workers = max(1, int(self.config.get("max_concurrent_requests", 4)))
+        last: Record | None = None
+        read = 0
+        for record in self._slices(where, None, page, max_slices=1):
+            read += 1
+            last = record
+            yield record
+        if read < page or last is None:
+            return
+        start = Cursor.of(last)
+        newest_modstamp = self._newest_modstamp(both(after(start), self.upper_bound())) if workers > 1 else None
+        if newest_modstamp is None or _parse_modstamp(newest_modstamp) <= _parse_modstamp(start.modstamp):
+            yield from self._slices(after(start), None, page)
+            return
+        windows = window_conditions(start, newest_modstamp, workers, _parse_modstamp)
+        self.logger.info("%s: more than one slice; reading on in %d concurrent windows", self.sobject, len(windows))
+        self._ordered_read = False  # windows interleave: the bookmark moves at the end of the read
+        yield from interleave([self._window_reader(lower, top, page) for lower, top in windows])
+
+    def _window_reader(self, lower: str, top: str | None, page: int) -> t.Callable[[], Iterator[Record]]:
+        def read() -> Iterator[Record]:
+            return self._slices(lower, top, page)
+
+        return read
+
+    def _slices(self, lower: str | None, top: str | None, page: int, max_slices: int | None = None) -> Iterator[Record]:
+        """Ordered slices of ``page`` records from ``lower`` below ``top`` (and the run's upper
+        bound); each continues strictly after the last record of the one before, so no tie on the
+        second is lost."""
         fields = list(self.field_types)
-        condition = where
+        upper = both(top, self.upper_bound())
+        condition = both(lower, upper)
+        slices = 0
         while True:
             read = 0
             last: Record | None = None
@@ -180,10 +216,16 @@ class SalesforceObjectStream(SalesforceStream):
                 read += 1
                 last = self.rest_record(raw)
                 yield last
-            if read < page or last is None:
+            slices += 1
+            if read < page or last is None or (max_slices is not None and slices >= max_slices):
                 return
-            # the next slice continues strictly after the last record: no tie on the second is lost
-            condition = both(after(Cursor.of(last)), self.upper_bound())
+            condition = both(after(Cursor.of(last)), upper)
+
+    def _newest_modstamp(self, where: str | None) -> str | None:
+        """The greatest SystemModstamp matching ``where`` (one request), or None."""
+        body = self.fetch_json(self.api_url("/queryAll"), {"q": newest(self.sobject, where)})
+        records = body.get("records") or []
+        return normalize_datetime(str(records[0][MODSTAMP])) if records else None
 
     def _query_all(self, soql: str) -> Iterator[Record]:
         body = self.fetch_json(self.api_url("/queryAll"), {"q": soql})
@@ -212,6 +254,10 @@ class SalesforceObjectStream(SalesforceStream):
         """``_sdc_deleted_at``: when the record went to the recycle bin (its SystemModstamp)."""
         record[DELETED_AT] = record.get(MODSTAMP) if record.get("IsDeleted") is True else None
         return record
+
+
+def _parse_modstamp(modstamp: str) -> dt.datetime:
+    return dt.datetime.strptime(normalize_datetime(modstamp), "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
 def _shift(modstamp: str, seconds: int) -> str:

@@ -92,3 +92,12 @@ def select(
 def count(sobject: str, where: str | None = None) -> str:
     """``SELECT COUNT() FROM … [WHERE …]``."""
     return f"SELECT COUNT() FROM {sobject}" + (f" WHERE {where}" if where else "")
+
+
+def newest(sobject: str, where: str | None = None) -> str:
+    """``SELECT SystemModstamp FROM … [WHERE …] ORDER BY SystemModstamp DESC LIMIT 1``."""
+    return (
+        f"SELECT {MODSTAMP} FROM {sobject}"
+        + (f" WHERE {where}" if where else "")
+        + f" ORDER BY {MODSTAMP} DESC LIMIT 1"
+    )

@@ -59,6 +59,15 @@ class TapSalesforce(SourceTap):
             default=10_000,
             description="Expected records (COUNT() of the run's query) above which a bulk stream uses Bulk API 2.0.",
         ),
+        th.Property(
+            "max_concurrent_requests",
+            th.IntegerType,
+            default=4,
+            description=(
+                "A REST read larger than one slice goes on in this many concurrent SystemModstamp windows "
+                "(the request-rate cap still applies; 1 = slice after slice)."
+            ),
+        ),
         th.Property("bulk_poll_interval_seconds", th.NumberType, default=2.0, description="First wait between polls."),
         th.Property(
             "bulk_poll_timeout_seconds", th.NumberType, default=3600, description="Give up on a job after this long."
