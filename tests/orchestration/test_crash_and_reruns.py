@@ -119,10 +119,12 @@ class Journey:
     def killed_attempts(self, args: tuple[str, ...], plans: list[KillPlan]) -> None:
         for plan in plans:
             outcome = acme_killed(self.path, args, plan, **SMALL_BATCHES)
-            if not outcome.killed and plan.occurrence > 1:
-                # the run ended before its k-th line (less left to do): kill at the first one instead
+            if not outcome.killed:
+                # the run ended before the kill point (less left to do than planned): once more, at
+                # the first such line, a third of the delay after it
                 self.kills.append(outcome)
-                outcome = acme_killed(self.path, args, dataclasses.replace(plan, occurrence=1), **SMALL_BATCHES)
+                sooner = dataclasses.replace(plan, occurrence=1, delay=plan.delay / 3)
+                outcome = acme_killed(self.path, args, sooner, **SMALL_BATCHES)
             self.kills.append(outcome)
 
     def complete(self, step: str, *args: str) -> None:

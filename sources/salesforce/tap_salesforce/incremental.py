@@ -32,7 +32,7 @@ from .bulk import BulkQuery
 from .client import SCHEMAS, SalesforceStream
 from .describe import field_types, normalize_datetime, stream_schema, typed_value
 from .soql import MODSTAMP, Cursor, after, at_or_after, before, both, count, newest, select, sf_datetime
-from .windows import interleave, window_conditions
+from .windows import SplittingRead, Window, equal_windows
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -190,16 +190,25 @@ class SalesforceObjectStream(SalesforceStream):
         if newest_modstamp is None or _parse_modstamp(newest_modstamp) <= _parse_modstamp(start.modstamp):
             yield from self._slices(after(start), None, page)
             return
-        windows = window_conditions(start, newest_modstamp, workers, _parse_modstamp)
-        self.logger.info("%s: more than one slice; reading on in %d concurrent windows", self.sobject, len(windows))
+        windows = equal_windows(start, _parse_modstamp(newest_modstamp), workers, _parse_modstamp)
         self._ordered_read = False  # windows interleave: the bookmark moves at the end of the read
-        yield from interleave([self._window_reader(lower, top, page) for lower, top in windows])
+        reader = SplittingRead(
+            lambda window: self._window_slice(window, page),
+            windows,
+            page=page,
+            workers=workers,
+            newest=_parse_modstamp(newest_modstamp),
+            parse=_parse_modstamp,
+        )
+        yield from reader
+        self.logger.info("%s: read on after the first slice in %d concurrent windows", self.sobject, reader.windows)
 
-    def _window_reader(self, lower: str, top: str | None, page: int) -> t.Callable[[], Iterator[Record]]:
-        def read() -> Iterator[Record]:
-            return self._slices(lower, top, page)
-
-        return read
+    def _window_slice(self, window: Window, page: int) -> list[Record]:
+        """The next ordered slice of ``window`` (below its top and the run's upper bound)."""
+        top = before(sf_datetime(window.top)) if window.top is not None else None
+        condition = both(both(after(window.start), top), self.upper_bound())
+        query = select(list(self.field_types), self.sobject, condition, limit=page)
+        return [self.rest_record(raw) for raw in self._query_all(query)]
 
     def _slices(self, lower: str | None, top: str | None, page: int, max_slices: int | None = None) -> Iterator[Record]:
         """Ordered slices of ``page`` records from ``lower`` below ``top`` (and the run's upper

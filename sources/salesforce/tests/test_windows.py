@@ -7,8 +7,8 @@ import logging
 import typing as t
 
 import pytest
-from tap_salesforce.soql import Cursor
-from tap_salesforce.windows import interleave, window_conditions
+from tap_salesforce.soql import Cursor, sf_datetime
+from tap_salesforce.windows import SplittingRead, Window, equal_windows
 
 Run = t.Callable[..., t.Any]
 STREAMS = ("accounts", "contacts", "opportunities", "users")
@@ -18,37 +18,70 @@ def _parse(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
-def test_windows_cover_the_range_once_and_the_last_is_open() -> None:
+def test_equal_windows_meet_exactly_and_the_last_is_open() -> None:
     start = Cursor("2025-01-01T00:00:00.000+0000", "001A")
-    windows = window_conditions(start, "2025-01-01T00:00:10.000+0000", 4, _parse)
-    assert [top for _, top in windows] == [
-        "SystemModstamp < 2025-01-01T00:00:02Z",
-        "SystemModstamp < 2025-01-01T00:00:05Z",
-        "SystemModstamp < 2025-01-01T00:00:07Z",
-        None,
+    windows = equal_windows(start, _parse("2025-01-01T00:00:10.000+0000"), 4, _parse)
+    assert windows[0].start == start
+    assert [w.start.modstamp for w in windows[1:]] == [
+        "2025-01-01T00:00:02.000+0000",
+        "2025-01-01T00:00:05.000+0000",
+        "2025-01-01T00:00:07.000+0000",
     ]
-    assert windows[0][0] == (
-        "(SystemModstamp > 2025-01-01T00:00:00Z OR (SystemModstamp = 2025-01-01T00:00:00Z AND Id > '001A'))"
-    )
-    assert [lower for lower, _ in windows[1:]] == [
-        "SystemModstamp >= 2025-01-01T00:00:02Z",
-        "SystemModstamp >= 2025-01-01T00:00:05Z",
-        "SystemModstamp >= 2025-01-01T00:00:07Z",
-    ]
+    assert all(not w.start.record_id for w in windows[1:])
+    assert [w.top for w in windows[:-1]] == [_parse(w.start.modstamp) for w in windows[1:]]
+    assert windows[-1].top is None
     # less than a second to split: one window after the cursor, open at the top
-    assert window_conditions(start, "2025-01-01T00:00:00.500+0000", 4, _parse) == [(windows[0][0], None)]
+    assert equal_windows(start, _parse("2025-01-01T00:00:00.500+0000"), 4, _parse) == [Window(start, None)]
 
 
-def test_interleave_yields_everything_and_raises_the_first_error() -> None:
-    readers = [lambda n=n: iter(range(n * 100, n * 100 + 50)) for n in range(4)]
-    assert sorted(interleave(readers, buffer=3)) == sorted(x for n in range(4) for x in range(n * 100, n * 100 + 50))
+def _records(stamps: list[int]) -> list[dict[str, t.Any]]:
+    base = _parse("2025-01-01T00:00:00.000+0000")
+    return [
+        {"Id": f"003{n:06d}", "SystemModstamp": sf_datetime(base + dt.timedelta(seconds=s))}
+        for n, s in enumerate(sorted(stamps))
+    ]
 
-    def broken() -> t.Iterator[int]:
-        yield 1
+
+def _slice_of(records: list[dict[str, t.Any]], page: int, calls: list[Window]) -> t.Callable[[Window], list]:
+    def read(window: Window) -> list[dict[str, t.Any]]:
+        calls.append(window)
+        inclusive = not window.start.record_id
+        found = [
+            r
+            for r in records
+            if (Cursor.of(r) >= window.start if inclusive else Cursor.of(r) > window.start)
+            and (window.top is None or _parse(r["SystemModstamp"]) < window.top)
+        ]
+        return found[:page]
+
+    return read
+
+
+def test_a_busy_window_is_split_for_idle_threads_and_nothing_is_read_twice() -> None:
+    # most changes in one hour (a bulk import), a few spread over a day; ties on seconds
+    stamps = [3600 + n // 3 for n in range(600)] + list(range(0, 86_400, 900))
+    records = _records(stamps)
+    start = Cursor.of(records[0])
+    newest = _parse(records[-1]["SystemModstamp"])
+    calls: list[Window] = []
+    windows = equal_windows(start, newest, 4, _parse)
+    reader = SplittingRead(_slice_of(records, 10, calls), windows, page=10, workers=4, newest=newest, parse=_parse)
+    got = [r["Id"] for r in reader]
+    assert sorted(got) == [r["Id"] for r in records[1:]]
+    assert len(got) == len(set(got))
+    assert reader.windows > len(windows), "the window holding the import was split"
+
+
+def test_an_error_in_a_window_is_raised() -> None:
+    records = _records(list(range(100)))
+
+    def broken(window: Window) -> list[dict[str, t.Any]]:
         raise RuntimeError("salesforce: window failed")
 
+    newest = _parse(records[-1]["SystemModstamp"])
+    windows = equal_windows(Cursor.of(records[0]), newest, 4, _parse)
     with pytest.raises(RuntimeError, match="window failed"):
-        list(interleave([broken, lambda: iter(range(10_000))], buffer=2))
+        list(SplittingRead(broken, windows, page=10, workers=4, newest=newest, parse=_parse))
 
 
 def test_a_read_in_concurrent_windows_equals_one_slice_after_another(
