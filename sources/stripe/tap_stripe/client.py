@@ -99,22 +99,34 @@ class StripeStream(SourceStream):
     ) -> Iterator[dict[str, t.Any]]:
         """Every object of this stream's listing (``get_url_params``), in ``created`` windows read by
         up to ``max_concurrent_requests`` concurrent requests (see ``partitions.py``); ``windows``
-        replaces the listing's own ``created`` bounds (a partitioned reconciliation)."""
+        replaces the listing's own ``created`` bounds (a partitioned reconciliation).
+
+        The listing may already be running (started while the stream before it was read, see
+        ``TapStripe.prefetch_after``); the next selected stream's listing starts now."""
+        listing = self.stripe_tap.take_listing(self.name) or self.new_listing(context, windows)
+        self.stripe_tap.prefetch_after(self.name)
+        yield from listing
+        if listing.windows > 1:
+            self.logger.info("listed in %d created windows", listing.windows)
+
+    def new_listing(self, context: Context | None, windows: list[CreatedWindow] | None = None) -> SplittingListing:
+        """This run's listing of the stream, not started yet."""
         params = self.get_url_params(context, None)
         if windows is None:
             end = params.get("created[lt]")
             windows = [CreatedWindow(int(params.get("created[gte]") or 0), None if end is None else int(end))]
         url = self.get_url(context)
-        listing = SplittingListing(
+        return SplittingListing(
             lambda page_params: self.fetch_json(url, page_params),
             params,
             windows,
             workers=int(self.config.get("max_concurrent_requests", 4)),
             min_split_seconds=int(self.config.get("min_partition_seconds", 3600)),
         )
-        yield from listing
-        if listing.windows > 1:
-            self.logger.info("listed in %d created windows", listing.windows)
+
+    def prefetch_listing(self) -> SplittingListing | None:
+        """The listing this stream's next sync will read, to start ahead of it (None: not prefetched)."""
+        return None
 
     def preflight(self) -> dict[str, t.Any]:
         """Credential check that also fixes the run's high-water mark (the newest event)."""

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from .base import ResourceNotFoundError
 from .client import StripeStream
+from .partitions import SplittingListing
 from .reconcile import PartitionPlan, oldest_week_start, plan_partitions
 
 if t.TYPE_CHECKING:
@@ -167,6 +168,15 @@ class StripeObjectStream(StartDateAsEpoch, StripeStream):
         )
         self.logger.info("partitioned reconciliation: %s", self._partition_plan.describe())
         return self._partition_plan
+
+    def prefetch_listing(self) -> SplittingListing | None:
+        """A full reload's listing, started while the stream before this one is still read (a full
+        read depends on no state, so it is the same listing the sync would make)."""
+        if not self.full_reload:
+            return None
+        self._plan = self.plan(None)
+        partitioned = self.partition_plan()
+        return self.new_listing(None, None if partitioned is None else list(partitioned.windows))
 
     def _any_created_before(self, moment: int) -> bool:
         page = self.fetch_json(self.get_url(None), {"limit": 1, **self.list_params, "created[lt]": moment})

@@ -79,14 +79,21 @@ class SplittingListing:
         self._stop = threading.Event()
         #: Windows read (the given ones and every split), for the run's log line.
         self.windows = len(self._pending)
+        self._threads: list[threading.Thread] | None = None
+
+    def start(self) -> SplittingListing:
+        """Start reading now (the bounded buffer fills until the objects are taken); idempotent."""
+        if self._threads is None:
+            self._threads = [
+                threading.Thread(target=self._work, name=f"stripe-list-{n}", daemon=True) for n in range(self._workers)
+            ]
+            for thread in self._threads:
+                thread.start()
+        return self
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """Objects in the order they arrive; an error in any window is raised here."""
-        threads = [
-            threading.Thread(target=self._work, name=f"stripe-list-{n}", daemon=True) for n in range(self._workers)
-        ]
-        for thread in threads:
-            thread.start()
+        threads = self.start()._threads or []
         running = len(threads)
         try:
             while running:

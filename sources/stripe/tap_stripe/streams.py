@@ -10,6 +10,7 @@ from singer_sdk.schema.source import StreamSchema
 from .children import EmbeddedListStream
 from .client import SCHEMAS, StripeStream
 from .incremental import StartDateAsEpoch, StripeObjectStream, iso
+from .partitions import SplittingListing
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -184,6 +185,10 @@ class EventsStream(StartDateAsEpoch, StripeStream):
                 retention // 86_400,
             )
         yield from self.list_in_windows(context)
+
+    def prefetch_listing(self) -> SplittingListing | None:
+        """A full reload's listing of every event still listed (no state involved)."""
+        return self.new_listing(None) if self.full_reload else None
 
     def get_url_params(self, context: Context | None, next_page_token: str | None) -> dict[str, t.Any]:
         """``created[gte]`` = bookmark - ``lookback_seconds`` on delta runs."""

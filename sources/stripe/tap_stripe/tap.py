@@ -9,6 +9,7 @@ import typing as t
 from singer_sdk import typing as th
 
 from .base import SourceStream, SourceTap
+from .partitions import SplittingListing
 from .settings import common_settings
 from .streams import STREAMS
 
@@ -79,7 +80,38 @@ class TapStripe(SourceTap):
         self._newest_event: int | None = None
         self._newest_event_known = False
         self._newest_event_lock = threading.Lock()
+        #: Listings started ahead of their stream's sync (``prefetch_after``).
+        self._listings: dict[str, SplittingListing] = {}
+        self._prefetched: set[str] = set()
+        self._listings_lock = threading.Lock()
         super().__init__(*args, **kwargs)
+
+    def take_listing(self, stream_name: str) -> SplittingListing | None:
+        """The listing started ahead for ``stream_name``, if any (handed over once)."""
+        with self._listings_lock:
+            return self._listings.pop(stream_name, None)
+
+    def prefetch_after(self, stream_name: str) -> None:
+        """Start the listing of the next selected top-level stream (full reloads), so the request
+        budget stays in use across the end of one stream and the start of the next; the tap-wide
+        rate cap spaces both streams' requests, and a bounded buffer holds what is read ahead."""
+        if int(self.config.get("max_concurrent_requests", 4)) < 2:
+            return  # one request at a time means one listing at a time
+        order = [s for s in self.streams.values() if s.selected and s.parent_stream_type is None]
+        names = [s.name for s in order]
+        if stream_name not in names or names.index(stream_name) + 1 >= len(names):
+            return
+        following = order[names.index(stream_name) + 1]
+        prefetch = getattr(following, "prefetch_listing", None)
+        with self._listings_lock:
+            if following.name in self._listings or following.name in self._prefetched:
+                return
+            self._prefetched.add(following.name)
+        listing = prefetch() if prefetch is not None else None
+        if listing is not None:
+            with self._listings_lock:
+                self._listings[following.name] = listing.start()
+            self.logger.info("%s: listing started ahead, while %s is read", following.name, stream_name)
 
     def discover_streams(self) -> list[SourceStream]:
         """Every stream of the source."""
