@@ -26,6 +26,32 @@ def fakesnow_server() -> Iterator[dict[str, Any]]:
 _MELTANO_FOLDERS = ("tests/orchestration/",)
 
 
+#: The longest units of work (minutes each on 2 cores), handed out first so that none of them starts
+#: last and leaves the other workers idle at the end (the suite is CPU-bound).
+_LONG_FIRST = (
+    "tests/orchestration/",
+    "tests/e2e/test_main_job.py",
+    "tests/transforms/test_elementary.py",
+    "tests/transforms/test_marts_world.py",
+    "tests/transforms/test_marts_fakesnow.py",
+    "tests/transforms/test_fakesnow_build.py",
+    "tests/transforms/test_identity_resolution.py",
+    "tests/transforms/test_world_truth.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long units first (a stable sort: tests keep their order within a file)."""
+
+    def rank(item: pytest.Item) -> int:
+        for index, prefix in enumerate(_LONG_FIRST):
+            if item.nodeid.startswith(prefix):
+                return index
+        return len(_LONG_FIRST)
+
+    items.sort(key=rank)
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Distribute tests by file (module fixtures are built once), the orchestration folder as one unit.
 
