@@ -144,60 +144,46 @@ def _charge_row(charge_id: str, run_id: str, at: str, created: str = "2025-01-05
     )
 
 
-def test_incremental_model_flags_a_key_missing_from_a_new_snapshot(tmp_path: Path) -> None:
+def test_incremental_model_flags_keys_missing_from_whole_and_scoped_snapshots(tmp_path: Path) -> None:
     """stg_stripe__charges is incremental: a snapshot that misses a key adds no version of that key,
-    yet the next incremental run flags it; the result equals a full rebuild."""
+    yet the next incremental run flags it; a scoped snapshot (Stripe's partitioned reconciliation)
+    flags only keys inside its ranges; the result equals a full rebuild."""
     db = tmp_path / "warehouse.duckdb"
     env = {"ACME_DUCKDB_PATH": str(db)}
     select = ["--select", "stg_stripe__charges"]
-    first = [_charge_row("ch_1", "cf-1", "2025-02-01T00:05:00"), _charge_row("ch_2", "cf-1", "2025-02-01T00:05:00")]
-    load_duckdb(str(db), first, audits=[LoadAudit("cf-1", "charges", datetime.fromisoformat("2025-02-01T00:00:00"))])
-    assert_ok(run_dbt(["run", *select], tmp_path, env=env))
-    assert _query(db, "select count(*) from silver.stg_stripe__charges where is_deleted") == [(0,)]
-
-    load_duckdb(
-        str(db),
-        [_charge_row("ch_1", "cf-2", "2025-03-01T00:05:00")],
-        audits=[LoadAudit("cf-2", "charges", datetime.fromisoformat("2025-03-01T00:00:00"))],
-    )
-    assert_ok(run_dbt(["run", *select], tmp_path, env=env))
-    sql = (
-        "select charge_id, is_deleted, deletion_signal, cast(deleted_at as varchar), _run_id "
-        "from silver.stg_stripe__charges order by 1"
-    )
-    incremental = _query(db, sql)
-    assert incremental == [
-        ("ch_1", False, None, None, "cf-2"),
-        ("ch_2", True, "full_snapshot", "2025-03-01 00:00:00", "cf-1"),
-    ]
-    assert_ok(run_dbt(["run", *select, "--full-refresh"], tmp_path, env=env))
-    assert _query(db, sql) == incremental
-
-
-def test_incremental_model_and_a_scoped_snapshot(tmp_path: Path) -> None:
-    """A scoped snapshot (Stripe's partitioned reconciliation) flags only the keys inside its ranges,
-    on the incremental run as on a full rebuild."""
-    db = tmp_path / "warehouse.duckdb"
-    env = {"ACME_DUCKDB_PATH": str(db)}
-    select = ["--select", "stg_stripe__charges"]
-    created = {"ch_old": "2025-01-05", "ch_in": "2025-01-20", "ch_gone": "2025-01-21"}
+    created = {"ch_1": "2025-01-05", "ch_2": "2025-01-05", "ch_in": "2025-01-20", "ch_gone": "2025-01-21"}
     first = [_charge_row(c, "cf-1", "2025-02-01T00:05:00", day) for c, day in created.items()]
     load_duckdb(str(db), first, audits=[LoadAudit("cf-1", "charges", datetime.fromisoformat("2025-02-01T00:00:00"))])
     assert_ok(run_dbt(["run", *select], tmp_path, env=env))
     assert _query(db, "select count(*) from silver.stg_stripe__charges where is_deleted") == [(0,)]
 
-    # the scoped read covers created >= 2025-01-15: ch_in is there, ch_gone is not, ch_old is not looked at
-    scoped = LoadAudit(
-        "cf-2", "charges", datetime.fromisoformat("2025-03-01T00:00:00"), scope_ranges=((1736899200, None),)
-    )
-    load_duckdb(str(db), [_charge_row("ch_in", "cf-2", "2025-03-01T00:05:00", created["ch_in"])], audits=[scoped])
+    # a whole-stream snapshot without ch_2
+    second = [_charge_row(c, "cf-2", "2025-03-01T00:05:00", created[c]) for c in ("ch_1", "ch_in", "ch_gone")]
+    load_duckdb(str(db), second, audits=[LoadAudit("cf-2", "charges", datetime.fromisoformat("2025-03-01T00:00:00"))])
     assert_ok(run_dbt(["run", *select], tmp_path, env=env))
-    sql = "select charge_id, is_deleted, deletion_signal, _run_id from silver.stg_stripe__charges order by 1"
+    sql = (
+        "select charge_id, is_deleted, deletion_signal, cast(deleted_at as varchar), _run_id "
+        "from silver.stg_stripe__charges order by 1"
+    )
+    assert _query(db, sql) == [
+        ("ch_1", False, None, None, "cf-2"),
+        ("ch_2", True, "full_snapshot", "2025-03-01 00:00:00", "cf-1"),
+        ("ch_gone", False, None, None, "cf-2"),
+        ("ch_in", False, None, None, "cf-2"),
+    ]
+
+    # a scoped snapshot of created >= 2025-01-15: ch_in is there, ch_gone is not, ch_1 is not looked at
+    scoped = LoadAudit(
+        "cf-3", "charges", datetime.fromisoformat("2025-04-01T00:00:00"), scope_ranges=((1736899200, None),)
+    )
+    load_duckdb(str(db), [_charge_row("ch_in", "cf-3", "2025-04-01T00:05:00", created["ch_in"])], audits=[scoped])
+    assert_ok(run_dbt(["run", *select], tmp_path, env=env))
     incremental = _query(db, sql)
     assert incremental == [
-        ("ch_gone", True, "full_snapshot", "cf-1"),
-        ("ch_in", False, None, "cf-2"),
-        ("ch_old", False, None, "cf-1"),
+        ("ch_1", False, None, None, "cf-2"),
+        ("ch_2", True, "full_snapshot", "2025-03-01 00:00:00", "cf-1"),
+        ("ch_gone", True, "full_snapshot", "2025-04-01 00:00:00", "cf-2"),
+        ("ch_in", False, None, None, "cf-3"),
     ]
     assert_ok(run_dbt(["run", *select, "--full-refresh"], tmp_path, env=env))
     assert _query(db, sql) == incremental
