@@ -18,7 +18,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = sorted(p.parent.name for p in (REPO / "sources").glob("*/.copier-answers.yml"))
-TEMPLATE_OWNED = ("base.py", "settings.py", "throttle.py", "logs.py")
+TEMPLATE_OWNED = ("base.py", "settings.py", "throttle.py", "logs.py", "concurrent_windows.py")
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "in-step-test",
     "GIT_AUTHOR_EMAIL": "in-step-test@example.invalid",

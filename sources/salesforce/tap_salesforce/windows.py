@@ -15,17 +15,14 @@ on Bulk): a run that fails leaves it where it was. At most ``buffer`` records wa
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import queue
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .concurrent_windows import WindowedRead
 from .soql import MODSTAMP, Cursor, sf_datetime
 
-_DONE = object()
 #: Slices a piece handed to an idle thread is meant to hold, judged by the slice just read.
 SLICES_PER_PIECE = 4
 Record = dict[str, Any]
@@ -61,8 +58,9 @@ def _cut(window: Window, low: dt.datetime, high: dt.datetime, width: dt.timedelt
     return [Window(s, top) for s, top in zip(starts, tops, strict=True)]
 
 
-class SplittingRead:
-    """Every record of ``windows``, read by up to ``workers`` threads that split busy windows.
+class SplittingRead(WindowedRead[Window]):
+    """Every record of ``windows``, read by up to ``workers`` threads that split busy windows
+    (threads, bounded buffer and errors: the template's ``WindowedRead``).
 
     ``read_slice(window)`` returns the next ordered slice (at most ``page`` records) of a window.
     """
@@ -78,86 +76,24 @@ class SplittingRead:
         parse: Callable[[str], dt.datetime],
         buffer: int = 2_000,
     ) -> None:
-        """Read ``windows`` (in order of preference: the first is taken first)."""
+        """Read ``windows`` (the first is taken first)."""
+        super().__init__(windows, workers=workers, buffer=buffer, name="salesforce-window")
         self._read_slice = read_slice
-        self._pending = list(reversed(windows))
         self._page = page
-        self._workers = max(1, workers)
         self._newest = newest
         self._parse = parse
-        self._items: queue.Queue[Any] = queue.Queue(maxsize=max(1, buffer))
-        self._cond = threading.Condition()
-        self._active = 0
-        self._stop = threading.Event()
-        #: Windows read (the first ones and every split), for the run's log line.
-        self.windows = len(windows)
 
-    def __iter__(self) -> Iterator[Record]:
-        """Records in the order they arrive; an error in any window is raised here."""
-        threads = [
-            threading.Thread(target=self._work, name=f"salesforce-window-{n}", daemon=True)
-            for n in range(self._workers)
-        ]
-        for thread in threads:
-            thread.start()
-        running = len(threads)
-        try:
-            while running:
-                item = self._items.get()
-                if item is _DONE:
-                    running -= 1
-                elif isinstance(item, BaseException):
-                    raise item
-                else:
-                    yield item
-        finally:
-            self._stop.set()
-            with self._cond:
-                self._cond.notify_all()
-            while any(thread.is_alive() for thread in threads):  # unblock readers waiting on a full queue
-                with contextlib.suppress(queue.Empty):
-                    self._items.get_nowait()
-                for thread in threads:
-                    thread.join(timeout=0.01)
-
-    def _work(self) -> None:
-        try:
-            while (window := self._next_window()) is not None:
-                try:
-                    self._read(window)
-                finally:
-                    with self._cond:
-                        self._active -= 1
-                        self._cond.notify_all()
-        except BaseException as exc:  # handed to the consumer, which raises it
-            self._stop.set()
-            self._items.put(exc)
-        finally:
-            self._items.put(_DONE)
-
-    def _next_window(self) -> Window | None:
-        with self._cond:
-            while not self._pending and self._active and not self._stop.is_set():
-                self._cond.wait()
-            if self._stop.is_set() or not self._pending:
-                return None
-            self._active += 1
-            return self._pending.pop()
-
-    def _idle_threads(self) -> int:
-        with self._cond:
-            return max(0, self._workers - self._active - len(self._pending))
-
-    def _read(self, window: Window) -> None:
-        while not self._stop.is_set():
+    def read_window(self, window: Window) -> None:
+        """Ordered slices of ``window``, splitting it while threads are idle."""
+        while not self.stopped:
             records = self._read_slice(window)
             for record in records:
-                self._items.put(record)
+                self.emit(record)
             if len(records) < self._page:
                 return
             last = Cursor.of(records[-1])
             window = Window(last, window.top)
-            if idle := self._idle_threads():
+            if idle := self.idle_threads():
                 first = self._parse(str(records[0][MODSTAMP]))
                 window = self._split(window, self._parse(last.modstamp) - first, idle)
 
@@ -167,11 +103,6 @@ class SplittingRead:
         high = window.top or max(self._newest, low)
         width = max(slice_span * SLICES_PER_PIECE, dt.timedelta(seconds=1))
         pieces = _cut(window, low, high, width, idle)
-        if len(pieces) == 1:
-            return window
-        with self._cond:
-            for piece in reversed(pieces[1:]):
-                self._pending.append(piece)
-                self.windows += 1
-            self._cond.notify_all()
+        if len(pieces) > 1:
+            self.hand_over(pieces[1:])
         return pieces[0]

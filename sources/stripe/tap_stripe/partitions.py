@@ -13,13 +13,12 @@ page per thread, whatever the size of the account.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import queue
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from .concurrent_windows import WindowedRead
 
 
 @dataclass(frozen=True)
@@ -37,13 +36,12 @@ class CreatedWindow:
         return params
 
 
-_DONE = object()
 #: Pages a slice is meant to hold, judged by the density of the page that was just read.
 PAGES_PER_SLICE = 4
 Page = dict[str, Any]
 
 
-class SplittingListing:
+class SplittingListing(WindowedRead[CreatedWindow]):
     """Every object of one Stripe list, read by up to ``workers`` threads over ``created`` windows.
 
     It starts as one window. Whenever a window turns out to hold more than a page and threads are
@@ -51,7 +49,8 @@ class SplittingListing:
     start up to the oldest object read), hands the older ones to the idle threads and goes on with the
     newest from its cursor. Ties cannot be lost: the listing that continues keeps every object at or
     above its new start, each slice every object in its own range. Slices are sized from the density
-    of the page just read (see :meth:`_split`) and never narrower than ``min_split_seconds``.
+    of the page just read (see :meth:`_split`) and never narrower than ``min_split_seconds``. The
+    threads, the bounded buffer and error handling are the template's ``WindowedRead``.
 
     ``fetch_page(params)`` returns one list page (``data``, ``has_more``).
     """
@@ -68,79 +67,11 @@ class SplittingListing:
     ) -> None:
         """Read ``window`` (or every window of a list, e.g. a reconciliation's partition) with the
         list parameters ``params`` (limit, filters)."""
+        windows = list(window) if isinstance(window, list) else [window]
+        super().__init__(windows, workers=workers, buffer=buffer, name="stripe-list")
         self._fetch_page = fetch_page
         self._params = {k: v for k, v in params.items() if not k.startswith("created[")}
-        self._pending = list(window) if isinstance(window, list) else [window]
-        self._workers = max(1, workers)
         self._min_split = max(1, min_split_seconds)
-        self._items: queue.Queue[Any] = queue.Queue(maxsize=max(buffer, 1))
-        self._cond = threading.Condition()
-        self._active = 0
-        self._stop = threading.Event()
-        #: Windows read (the given ones and every split), for the run's log line.
-        self.windows = len(self._pending)
-        self._threads: list[threading.Thread] | None = None
-
-    def start(self) -> SplittingListing:
-        """Start reading now (the bounded buffer fills until the objects are taken); idempotent."""
-        if self._threads is None:
-            self._threads = [
-                threading.Thread(target=self._work, name=f"stripe-list-{n}", daemon=True) for n in range(self._workers)
-            ]
-            for thread in self._threads:
-                thread.start()
-        return self
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        """Objects in the order they arrive; an error in any window is raised here."""
-        threads = self.start()._threads or []
-        running = len(threads)
-        try:
-            while running:
-                item = self._items.get()
-                if item is _DONE:
-                    running -= 1
-                elif isinstance(item, BaseException):
-                    raise item
-                else:
-                    yield item
-        finally:
-            self._stop.set()
-            with self._cond:
-                self._cond.notify_all()
-            while any(thread.is_alive() for thread in threads):  # unblock readers waiting on a full queue
-                with contextlib.suppress(queue.Empty):
-                    self._items.get_nowait()
-                for thread in threads:
-                    thread.join(timeout=0.01)
-
-    def _work(self) -> None:
-        try:
-            while (window := self._next_window()) is not None:
-                try:
-                    self._read(window)
-                finally:
-                    with self._cond:
-                        self._active -= 1
-                        self._cond.notify_all()
-        except BaseException as exc:  # handed to the consumer, which raises it
-            self._stop.set()
-            self._items.put(exc)
-        finally:
-            self._items.put(_DONE)
-
-    def _next_window(self) -> CreatedWindow | None:
-        with self._cond:
-            while not self._pending and self._active and not self._stop.is_set():
-                self._cond.wait()
-            if self._stop.is_set() or not self._pending:
-                return None
-            self._active += 1
-            return self._pending.pop()
-
-    def _idle_threads(self) -> int:
-        with self._cond:
-            return max(0, self._workers - self._active - len(self._pending))
 
     def _split(self, window: CreatedWindow, page_span: int, oldest_read: int, slices: int) -> CreatedWindow:
         """Hand up to ``slices`` older slices of the unread range to idle threads; keep the newest.
@@ -155,24 +86,22 @@ class SplittingListing:
         cuts = [cut for cut in cuts if cut > window.gte]
         if not cuts:
             return window
-        with self._cond:
-            for lo, hi in itertools.pairwise([*cuts, window.gte][::-1]):
-                self._pending.append(CreatedWindow(lo, hi))
-                self.windows += 1
-            self._cond.notify_all()
+        # newest slice first: (cut_2, cut_1), (cut_3, cut_2), ..., (gte, cut_n)
+        self.hand_over([CreatedWindow(lo, hi) for hi, lo in itertools.pairwise([*cuts, window.gte])])
         return CreatedWindow(cuts[0], window.lt)
 
-    def _read(self, window: CreatedWindow) -> None:
+    def read_window(self, window: CreatedWindow) -> None:
+        """Page through ``window`` newest first, splitting it while threads are idle."""
         params = {**self._params, **window.params()}
-        while not self._stop.is_set():
+        while not self.stopped:
             page = self._fetch_page(dict(params))
             data = page.get("data") or []
             for obj in data:
-                self._items.put(obj)
+                self.emit(obj)
             if not page.get("has_more") or not data:
                 return
             params["starting_after"] = data[-1]["id"]
             oldest_read = int(data[-1]["created"])
-            if (idle := self._idle_threads()) and oldest_read - window.gte > self._min_split:
+            if (idle := self.idle_threads()) and oldest_read - window.gte > self._min_split:
                 window = self._split(window, int(data[0]["created"]) - oldest_read, oldest_read, idle)
                 params["created[gte]"] = window.gte

@@ -17,7 +17,7 @@ from zendesk_sandbox import SandboxSettings
 
 STREAMS = {"organizations", "users", "tickets", "ticket_comments"}
 REPO = Path(__file__).resolve().parents[3]
-TEMPLATE_OWNED = ("base.py", "settings.py", "throttle.py", "logs.py")
+TEMPLATE_OWNED = ("base.py", "settings.py", "throttle.py", "logs.py", "concurrent_windows.py")
 
 
 def test_wrong_token_exits_nonzero_before_any_state(zendesk_sandbox_url: str, tmp_path: Path) -> None:
