@@ -31,6 +31,10 @@ from filelock import FileLock
 from acme_orchestration import log
 from acme_orchestration.paths import data_dir, repo_root
 
+#: Meltano state backend of the embedded default: ``acme_orchestration.state_backend``, registered
+#: under this URI scheme in orchestration/pyproject.toml (entry point group meltano.state_backends).
+STATE_SCHEME = "atomic-file"
+
 #: A plugin's traceback ends with a line like ``FooError: what went wrong``.
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b.*")
 #: Plugin kinds whose installs are shared between data folders.
@@ -87,7 +91,8 @@ def meltano_env(run_id: str, extra: dict[str, str] | None = None) -> dict[str, s
             # the data folder of this run wins over the paths in meltano.yml (env beats file in Meltano)
             "TARGET_BRONZE_DUCKDB_PATH": str(data_dir() / "warehouse.duckdb"),
             "TARGET_BRONZE_STAGE_URL": str(data_dir() / "stage"),
-            "MELTANO_STATE_BACKEND_URI": (data_dir() / "state").as_uri(),
+            # file:// layout, written atomically: a killed run cannot leave a half-written state
+            "MELTANO_STATE_BACKEND_URI": (data_dir() / "state").as_uri().replace("file:", f"{STATE_SCHEME}:", 1),
             "MELTANO_SYS_DIR_ROOT": str(sys_dir()),
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
             "MELTANO_DISABLE_TRACKING": "true",
@@ -245,18 +250,3 @@ def run_job(job: str, run_id: str, environment: str = "dev", extra_env: dict[str
     """`meltano run <job>`; Meltano keeps each job's state, so reruns continue where they stopped."""
     source = job.rsplit("-", 1)[0]
     return run([job], run_id=run_id, label=job, source=source, environment=environment, extra_env=extra_env)
-
-
-def state_id(environment: str, extractor: str, loader: str, suffix: str | None = None) -> str:
-    """The state id Meltano gives an extractor/loader pair: ``<env>:<tap>-to-<target>[:<suffix>]``."""
-    base = f"{environment}:{extractor}-to-{loader}"
-    return f"{base}:{suffix}" if suffix else base
-
-
-def local_state(state: str) -> dict[str, Any] | None:
-    """The stored state of ``state`` in this data folder's filesystem state backend (None if none)."""
-    path = data_dir() / "state" / state / "state.json"
-    if not path.exists():
-        return None
-    loaded: dict[str, Any] = json.loads(path.read_text())
-    return loaded
