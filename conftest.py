@@ -26,17 +26,22 @@ def fakesnow_server() -> Iterator[dict[str, Any]]:
 _MELTANO_FOLDERS = ("tests/orchestration/",)
 
 
-#: The longest units of work (minutes each on 2 cores), handed out first so that none of them starts
-#: last and leaves the other workers idle at the end (the suite is CPU-bound).
+#: The longest units of work (minutes each on 2 cores, longest first), handed out first so that none
+#: of them starts last and leaves the other workers idle at the end (the suite is CPU-bound). xdist
+#: would reorder units by their number of tests instead: ``--no-loadscope-reorder`` in pyproject.toml
+#: keeps this order.
 _LONG_FIRST = (
     "tests/orchestration/",
-    "tests/e2e/test_main_job.py",
-    "tests/transforms/test_elementary.py",
-    "tests/transforms/test_marts_world.py",
-    "tests/transforms/test_marts_fakesnow.py",
-    "tests/transforms/test_fakesnow_build.py",
     "tests/transforms/test_identity_resolution.py",
+    "tests/transforms/test_marts_world.py",
+    "tests/e2e/test_main_job.py",
+    "tests/transforms/test_deletes_and_schema_drift.py",
+    "tests/transforms/test_elementary.py",
+    "tests/template/test_source_template.py",
+    "tests/transforms/test_fakesnow_build.py",
+    "tests/transforms/test_marts_fakesnow.py",
     "tests/transforms/test_world_truth.py",
+    "tests/transforms/test_scenario_duckdb.py",
 )
 
 
