@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -52,10 +51,6 @@ def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
             "ACME_SANDBOX_SETTINGS": json.dumps({"export_requests_per_minute": 6000, "requests_per_minute": 60000}),
         }
     )
-    if env.pop("PYTHONDONTWRITEBYTECODE", None):
-        # every child process would compile Meltano, dbt, the taps from source again: keep bytecode
-        # in a private folder instead (nothing is written next to the installed packages)
-        env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "acme-test-pycache")
     env.update(extra)
     return env
 

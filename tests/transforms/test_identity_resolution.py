@@ -154,41 +154,6 @@ def test_identity_matches_world_truth_and_ids_are_stable(world: Any, tmp_path: P
         con.close()
 
 
-@pytest.mark.snowflake
-def test_identity_builds_on_fakesnow(world: Any, fakesnow_server: dict[str, Any], tmp_path: Path) -> None:
-    import snowflake.connector
-
-    as_of = ANCHOR - timedelta(days=540)  # a small early slice: fakesnow is slow per statement
-    conn = snowflake.connector.connect(**fakesnow_server, database="ACME_IDENTITY", schema="BRONZE")
-    try:
-        load_snowflake(conn, _stripe_customers(world, as_of))
-        load_sources_snowflake(conn, [r for r in world_source_rows(world, as_of) if r.stream != "ticket_comments"])
-    finally:
-        conn.close()
-    env = {
-        "FAKESNOW_HOST": str(fakesnow_server["host"]),
-        "FAKESNOW_PORT": str(fakesnow_server["port"]),
-        "FAKESNOW_DATABASE": "ACME_IDENTITY",
-    }
-    result = run_dbt(["build", "--target", "fakesnow", *SELECT], tmp_path, env=env, vars_={"as_of": as_of.isoformat()})
-    assert_ok(result)
-    conn = snowflake.connector.connect(**fakesnow_server, database="ACME_IDENTITY", schema="SILVER")
-    try:
-        cur = conn.cursor()
-        cur.execute(
-            "select count(*), count(distinct customer_id), sum(case when match_rule = 'unmatched' then 1 else 0 end) "
-            "from silver.int_identity__crosswalk"
-        )
-        total, customers, unmatched = cur.fetchone()
-        cur.execute("select count(*) from silver.int_identity__customers")
-        assert cur.fetchone()[0] == customers
-    finally:
-        conn.close()
-    assert total > 50
-    assert 0 < customers < total
-    assert unmatched < total / 5
-
-
 def _sf_time(day: str) -> str:
     return f"{day}T00:00:00.000+0000"
 
@@ -238,8 +203,11 @@ MERGING_LOAD = [_account(BRAVO, "Bravo Tools", "www.alpha-widgets.example", "202
 MERGE_AS_OF = datetime(2024, 4, 1, tzinfo=UTC)
 
 
-def _assert_merge_recorded(ids: dict[str, str], changes: list[tuple[Any, ...]], runs: list[tuple[Any, ...]]) -> None:
-    assert [tuple(r) for r in runs] == [("run-1", 4), ("run-2", 4)]
+def _assert_merge_recorded(
+    ids: dict[str, str], changes: list[tuple[Any, ...]], runs: list[tuple[Any, ...]], records: int = 4
+) -> None:
+    """Bravo merged into Alpha by run-2, and nothing else changed (``records`` crosswalk rows per run)."""
+    assert [tuple(r) for r in runs] == [("run-1", records), ("run-2", records)]
     alpha_id = ids[ALPHA]
     assert ids[BRAVO] == alpha_id  # the older anchor (Alpha) keeps its id
     # Bravo's account and contact moved from Bravo's old id into Alpha's: a merge, recorded by run-2
@@ -277,38 +245,57 @@ def test_customer_id_changes_record_a_merge_with_its_run(tmp_path: Path) -> None
 
 
 @pytest.mark.snowflake
-def test_customer_id_changes_on_fakesnow(fakesnow_server: dict[str, Any], tmp_path: Path) -> None:
+def test_identity_on_fakesnow_resolves_a_world_slice_and_records_a_merge(
+    world: Any, fakesnow_server: dict[str, Any], tmp_path: Path
+) -> None:
+    """Snowflake parity in one fakesnow build pair (fakesnow is slow per statement): a small early
+    slice of the world next to the Alpha/Bravo records; run-2 adds Bravo's new website. The slice
+    resolves sensibly, Bravo merges into Alpha, and no record of the slice changes its id."""
     import snowflake.connector
 
-    conn = snowflake.connector.connect(**fakesnow_server, database="ACME_ID_CHANGES", schema="BRONZE")
+    world_as_of = ANCHOR - timedelta(days=540)
+    assert world_as_of < MERGE_AS_OF
+    database = "ACME_IDENTITY"
+    conn = snowflake.connector.connect(**fakesnow_server, database=database, schema="BRONZE")
     try:
-        load_snowflake(conn, [])
-        load_sources_snowflake(conn, FIRST_LOAD)
+        load_snowflake(conn, _stripe_customers(world, world_as_of))
+        world_rows = [r for r in world_source_rows(world, world_as_of) if r.stream != "ticket_comments"]
+        load_sources_snowflake(conn, [*world_rows, *FIRST_LOAD])
     finally:
         conn.close()
     env = {
         "FAKESNOW_HOST": str(fakesnow_server["host"]),
         "FAKESNOW_PORT": str(fakesnow_server["port"]),
-        "FAKESNOW_DATABASE": "ACME_ID_CHANGES",
+        "FAKESNOW_DATABASE": database,
     }
-    build = ["build", "--target", "fakesnow", *CHANGES_SELECT]
+    build = ["build", "--target", "fakesnow", *SELECT[:3], CHANGES_SELECT[1], *SELECT[3:]]
     vars_ = {"as_of": MERGE_AS_OF.isoformat()}
     assert_ok(run_dbt(build, tmp_path, env=env, vars_={**vars_, "run_id": "run-1"}))
-    conn = snowflake.connector.connect(**fakesnow_server, database="ACME_ID_CHANGES", schema="BRONZE")
+    conn = snowflake.connector.connect(**fakesnow_server, database=database, schema="BRONZE")
     try:
         load_sources_snowflake(conn, MERGING_LOAD)
     finally:
         conn.close()
     assert_ok(run_dbt(build, tmp_path, env=env, vars_={**vars_, "run_id": "run-2"}))
 
-    conn = snowflake.connector.connect(**fakesnow_server, database="ACME_ID_CHANGES", schema="SILVER")
+    conn = snowflake.connector.connect(**fakesnow_server, database=database, schema="SILVER")
     try:
         cur = conn.cursor()
         results = []
         for sql in CHANGES_SQL:
             cur.execute(sql)
             results.append(cur.fetchall())
+        cur.execute(
+            "select count(*), count(distinct customer_id), sum(case when match_rule = 'unmatched' then 1 else 0 end) "
+            "from silver.int_identity__crosswalk"
+        )
+        total, customers, unmatched = cur.fetchone()
+        cur.execute("select count(*) from silver.int_identity__customers")
+        assert cur.fetchone()[0] == customers
     finally:
         conn.close()
+    assert total > 50
+    assert 0 < customers < total
+    assert unmatched < total / 5
     ids, changes, runs = results
-    _assert_merge_recorded(dict(ids), changes, runs)
+    _assert_merge_recorded(dict(ids), changes, runs, records=total)
