@@ -126,7 +126,11 @@ class DbtSession:
         started = time.monotonic()
         runner = dbtRunner(manifest=self._manifest) if self._manifest is not None else dbtRunner()
         with contextlib.chdir(data_dir()):
-            result = runner.invoke(self._argv(command.split(), args))
+            try:
+                result = runner.invoke(self._argv(command.split(), args))
+            finally:
+                if self.target == "duckdb":
+                    release_duckdb()
         if command == "parse" and result.success:
             self._manifest = result.result
         nodes = _node_results(result.result)
@@ -138,6 +142,25 @@ class DbtSession:
             "dbt finished", success=outcome.success, seconds=round(outcome.seconds, 1), failures=list(failures)
         )
         return outcome
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after an invocation.
+
+    dbt-duckdb holds one database instance per process (``DuckDBConnectionManager._ENV``) and, run
+    in-process, still holds it when the invocation has returned: the warehouse file stays locked
+    until the process exits. Any other process that opens it then fails ("Conflicting lock is
+    held"), e.g. the next run of a source once this run has released the warehouse lock but is
+    still recording its run. Closed after every invocation, inside the lock; the next invocation
+    opens a new instance.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if environment is not None:
+        environment.close()
 
 
 def invoke(
