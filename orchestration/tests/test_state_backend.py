@@ -42,9 +42,12 @@ _KILLED_WRITER = textwrap.dedent(
 )
 
 
+def _uri(scheme: str, folder: Path) -> str:
+    return folder.as_uri().replace("file:", f"{scheme}:", 1)
+
+
 def _manager(scheme: str, folder: Path) -> StateStoreManager:
-    uri = folder.as_uri().replace("file:", f"{scheme}:", 1)
-    return StateBackend.get_manager_factory(scheme=scheme)(uri=uri, lock_timeout_seconds=10)
+    return StateBackend.get_manager_factory(scheme=scheme)(uri=_uri(scheme, folder), lock_timeout_seconds=10)
 
 
 def _completed(manager: StateStoreManager) -> dict | None:
@@ -56,9 +59,10 @@ def _kill_a_writer(scheme: str, folder: Path) -> Path:
     """State BEFORE saved, then a writer of AFTER killed halfway; the state file is returned."""
     manager = _manager(scheme, folder)
     manager.update(MeltanoState(state_id=STATE_ID, completed_state=BEFORE))
-    uri = folder.as_uri().replace("file:", f"{scheme}:", 1)
     done = subprocess.run(
-        [sys.executable, "-c", _KILLED_WRITER, uri, STATE_ID, json.dumps(AFTER)], capture_output=True, check=False
+        [sys.executable, "-c", _KILLED_WRITER, _uri(scheme, folder), STATE_ID, json.dumps(AFTER)],
+        capture_output=True,
+        check=False,
     )
     assert done.returncode == -signal.SIGKILL, done.stderr.decode()
     return folder / STATE_ID / "state.json"
